@@ -1,0 +1,36 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/inputs"
+	"github.com/rebuild-project/rebuild/pkg/provenance"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitDone        = 0
+	exitDifferent   = 1 // reserved: the rebuild is not identical to the published image
+	exitBadInput    = 2
+	exitUnavailable = 3
+	exitBuildFailed = 4
+)
+
+// errUsage marks a command line that could not be parsed.
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitDone
+	case errors.Is(err, errUsage), errors.Is(err, provenance.ErrInvalidInput),
+		errors.Is(err, build.ErrBadTask), errors.Is(err, inputs.ErrUnpinned),
+		errors.Is(err, inputs.ErrSBOMMismatch), errors.Is(err, errBadRecipe):
+		return exitBadInput
+	case errors.Is(err, inputs.ErrUnavailable):
+		return exitUnavailable
+	default:
+		return exitBuildFailed
+	}
+}

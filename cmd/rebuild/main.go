@@ -1,0 +1,22 @@
+// Command rebuild rebuilds a Konflux-built container image from its signed provenance and
+// prints the image ID, as `podman pull` prints it.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/containers/buildah"
+)
+
+func main() {
+	if buildah.InitReexec() {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

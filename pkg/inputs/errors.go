@@ -1,0 +1,15 @@
+// Package inputs fetches what a rebuild consumes: the pinned git checkout, the image's SBOM,
+// and the builder and base images pinned by digest.
+package inputs
+
+import "errors"
+
+var (
+	// ErrUnavailable marks an input that could not be had: network, server, missing commit,
+	// missing SBOM or image. Callers may retry later or report the input as unavailable.
+	ErrUnavailable = errors.New("input unavailable")
+	// ErrSBOMMismatch marks an SBOM whose digest differs from the one the provenance records.
+	ErrSBOMMismatch = errors.New("SBOM does not match the provenance")
+	// ErrUnpinned marks a FROM image that neither the SBOM nor the Containerfile pins by digest.
+	ErrUnpinned = errors.New("image not pinned by digest")
+)

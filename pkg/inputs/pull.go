@@ -1,0 +1,149 @@
+package inputs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"slices"
+
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/signature"
+	is "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+)
+
+// Pull copies each pinned image (pins: name as the Containerfile writes it -> pull reference
+// "<repo>@sha256:<hex>") into store, unless store already holds it, and gives it that name
+// as buildah normalizes it, taking the name from any other image: a build that does not
+// pull then resolves each name to exactly the pinned digest. policyPath is the signature
+// policy for the copies ("" for the system default, /etc/containers/policy.json).
+func Pull(ctx context.Context, store storage.Store, sys *types.SystemContext, policyPath string, pins map[string]string, progress io.Writer) error {
+	if progress == nil {
+		progress = io.Discard
+	}
+	sys = withRegistriesConf(sys)
+	var policy *signature.Policy
+	var err error
+	if policyPath != "" {
+		policy, err = signature.NewPolicyFromFile(policyPath)
+	} else {
+		policy, err = signature.DefaultPolicy(sys)
+	}
+	if err != nil {
+		return fmt.Errorf("reading signature policy: %w", err)
+	}
+	pc, err := signature.NewPolicyContext(policy)
+	if err != nil {
+		return fmt.Errorf("reading signature policy: %w", err)
+	}
+	defer func() { _ = pc.Destroy() }()
+
+	names := make([]string, 0, len(pins))
+	for name := range pins {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := pullOne(ctx, store, sys, pc, name, pins[name], progress); err != nil {
+			return fmt.Errorf("pulling %s as %s: %w", pins[name], name, err)
+		}
+	}
+	return nil
+}
+
+func pullOne(ctx context.Context, store storage.Store, sys *types.SystemContext, pc *signature.PolicyContext, name, pin string, progress io.Writer) error {
+	parsed, err := reference.ParseNormalizedNamed(pin)
+	if err != nil {
+		return err
+	}
+	pinned, ok := parsed.(reference.Canonical)
+	if !ok {
+		return errors.New("the pull reference has no digest")
+	}
+	local, err := localName(name)
+	if err != nil {
+		return err
+	}
+	id, err := imageWithDigest(store, pinned.Digest())
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		if err := copyImage(ctx, store, sys, pc, pinned, progress); err != nil {
+			return err
+		}
+		if id, err = imageWithDigest(store, pinned.Digest()); err != nil {
+			return err
+		}
+		if id == "" {
+			return fmt.Errorf("the store has no image with digest %s after the copy", pinned.Digest())
+		}
+	}
+	if err := store.AddNames(id, []string{local}); err != nil {
+		return fmt.Errorf("naming image %s %s: %w", id, local, err)
+	}
+	img, err := store.Image(local)
+	if err != nil {
+		return fmt.Errorf("looking up %s: %w", local, err)
+	}
+	if img.ID != id {
+		return fmt.Errorf("%s names image %s, not %s", local, img.ID, id)
+	}
+	return nil
+}
+
+func imageWithDigest(store storage.Store, d digest.Digest) (string, error) {
+	imgs, err := store.ImagesByDigest(d)
+	if err != nil && !errors.Is(err, storage.ErrImageUnknown) {
+		return "", fmt.Errorf("looking up images with digest %s: %w", d, err)
+	}
+	if len(imgs) == 0 {
+		return "", nil
+	}
+	return imgs[0].ID, nil
+}
+
+func copyImage(ctx context.Context, store storage.Store, sys *types.SystemContext, pc *signature.PolicyContext, pinned reference.Canonical, progress io.Writer) error {
+	srcRef, err := docker.NewReference(pinned)
+	if err != nil {
+		return err
+	}
+	// Opening the source first tells an unreachable registry or a missing image from a
+	// failure to store it.
+	src, err := srcRef.NewImageSource(ctx, sys)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if err := src.Close(); err != nil {
+		return err
+	}
+	destRef, err := is.Transport.NewStoreReference(store, pinned, "")
+	if err != nil {
+		return err
+	}
+	_, err = copy.Image(ctx, pc, destRef, srcRef, &copy.Options{
+		ReportWriter:   progress,
+		SourceCtx:      sys,
+		DestinationCtx: sys,
+	})
+	if err != nil {
+		if isNetworkError(err) {
+			return fmt.Errorf("%w: copying: %w", ErrUnavailable, err)
+		}
+		return fmt.Errorf("copying: %w", err)
+	}
+	return nil
+}
+
+func isNetworkError(err error) bool {
+	var urlErr *url.Error
+	var netErr net.Error
+	return errors.As(err, &urlErr) || errors.As(err, &netErr)
+}

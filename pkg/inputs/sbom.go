@@ -1,0 +1,243 @@
+package inputs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/rebuild-project/rebuild/pkg/provenance"
+	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/pkg/blobinfocache/none"
+	"go.podman.io/image/v5/types"
+)
+
+// MaxSBOMSize is the largest SBOM FetchSBOM reads.
+const MaxSBOMSize = 64 << 20
+
+// spdxMediaTypes are the layer media types (and referrer artifact types) of an SPDX JSON SBOM.
+var spdxMediaTypes = []string{"text/spdx+json", "application/spdx+json"}
+
+// FetchSBOM reads the SPDX SBOM attached to subject: cosign's "sha256-<hex>.sbom" tag, else
+// an OCI referrer of the subject, else (when blobURL is set) the blob blobURL names. When
+// blobURL ("<repo>@sha256:<hex>", the provenance's SBOM_BLOB_URL) is set, the SBOM's sha256
+// must be its digest.
+func FetchSBOM(ctx context.Context, sys *types.SystemContext, subject provenance.Subject, blobURL string) ([]byte, error) {
+	sys = withRegistriesConf(sys)
+	named, err := reference.ParseNormalizedNamed(subject.Name)
+	if err != nil {
+		return nil, fmt.Errorf("fetching SBOM for %s: %w", subject.Name, err)
+	}
+	named = reference.TrimNamed(named)
+	subjectDigest, err := digest.Parse(subject.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("fetching SBOM for %s: subject digest: %w", subject.Name, err)
+	}
+	var want digest.Digest
+	var blobRepo reference.Named
+	if blobURL != "" {
+		if blobRepo, want, err = parseBlobURL(blobURL); err != nil {
+			return nil, fmt.Errorf("fetching SBOM for %s: %w", subject.Name, err)
+		}
+	}
+
+	sources := []func() ([]byte, error){
+		func() ([]byte, error) { return sbomByTag(ctx, sys, named, subjectDigest) },
+		func() ([]byte, error) { return sbomByReferrers(ctx, sys, named, subjectDigest) },
+	}
+	if blobURL != "" {
+		sources = append(sources, func() ([]byte, error) { return sbomByBlob(ctx, sys, blobRepo, subjectDigest, want) })
+	}
+	var errs []error
+	mismatch := false
+	for _, source := range sources {
+		data, err := source()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if got := digest.FromBytes(data); want != "" && got != want {
+			mismatch = true
+			errs = append(errs, fmt.Errorf("found an SBOM with digest %s", got))
+			continue
+		}
+		return data, nil
+	}
+	if mismatch {
+		return nil, fmt.Errorf("fetching SBOM for %s@%s: %w: the provenance records %s: %v", named, subjectDigest, ErrSBOMMismatch, want, errors.Join(errs...))
+	}
+	return nil, fmt.Errorf("fetching SBOM for %s@%s: %w", named, subjectDigest, errors.Join(errs...))
+}
+
+func parseBlobURL(blobURL string) (reference.Named, digest.Digest, error) {
+	repo, d, ok := strings.Cut(blobURL, "@")
+	if !ok {
+		return nil, "", fmt.Errorf("SBOM blob URL %q has no digest", blobURL)
+	}
+	want, err := digest.Parse(d)
+	if err != nil {
+		return nil, "", fmt.Errorf("SBOM blob URL %q: %w", blobURL, err)
+	}
+	named, err := reference.ParseNormalizedNamed(repo)
+	if err != nil {
+		return nil, "", fmt.Errorf("SBOM blob URL %q: %w", blobURL, err)
+	}
+	return reference.TrimNamed(named), want, nil
+}
+
+func sbomByTag(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]byte, error) {
+	tagged, err := reference.WithTag(named, subject.Algorithm().String()+"-"+subject.Encoded()+".sbom")
+	if err != nil {
+		return nil, err
+	}
+	return readAttachment(ctx, sys, tagged)
+}
+
+func sbomByReferrers(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]byte, error) {
+	descs, err := listReferrers(ctx, sys, named, subject)
+	if err != nil {
+		var tagErr error
+		if descs, tagErr = referrersByTagSchema(ctx, sys, named, subject); tagErr != nil {
+			return nil, errors.Join(err, tagErr)
+		}
+	}
+	var errs []error
+	for _, desc := range descs {
+		if desc.ArtifactType != "" && !isSPDX(desc.ArtifactType) {
+			continue
+		}
+		ref, err := reference.WithDigest(named, desc.Digest)
+		if err != nil {
+			return nil, err
+		}
+		data, err := readAttachment(ctx, sys, ref)
+		if err == nil {
+			return data, nil
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return nil, fmt.Errorf("%w: no SPDX referrer of %s@%s", ErrUnavailable, named, subject)
+}
+
+// referrersByTagSchema reads the index that registries without the referrers API keep
+// under the tag "sha256-<hex>" (the OCI distribution spec's fallback).
+func referrersByTagSchema(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]imgspecv1.Descriptor, error) {
+	tagged, err := reference.WithTag(named, subject.Algorithm().String()+"-"+subject.Encoded())
+	if err != nil {
+		return nil, err
+	}
+	src, err := openSource(ctx, sys, tagged)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	raw, _, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading %s: %w", ErrUnavailable, tagged, err)
+	}
+	var index imgspecv1.Index
+	if err := json.Unmarshal(raw, &index); err != nil {
+		return nil, fmt.Errorf("parsing referrers index %s: %w", tagged, err)
+	}
+	return index.Manifests, nil
+}
+
+// sbomByBlob reads the blob want from repo, through a source opened on the subject manifest
+// that the repository must hold.
+func sbomByBlob(ctx context.Context, sys *types.SystemContext, repo reference.Named, subject, want digest.Digest) ([]byte, error) {
+	ref, err := reference.WithDigest(repo, subject)
+	if err != nil {
+		return nil, err
+	}
+	src, err := openSource(ctx, sys, ref)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	return readBlob(ctx, src, want, -1)
+}
+
+func openSource(ctx context.Context, sys *types.SystemContext, ref reference.Named) (types.ImageSource, error) {
+	dockerRef, err := docker.NewReference(ref)
+	if err != nil {
+		return nil, err
+	}
+	src, err := dockerRef.NewImageSource(ctx, sys)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading %s: %w", ErrUnavailable, ref, err)
+	}
+	return src, nil
+}
+
+// readAttachment reads the single SPDX layer of the artifact manifest at ref.
+func readAttachment(ctx context.Context, sys *types.SystemContext, ref reference.Named) ([]byte, error) {
+	src, err := openSource(ctx, sys, ref)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	raw, _, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading manifest of %s: %w", ErrUnavailable, ref, err)
+	}
+	var m struct {
+		Layers []struct {
+			MediaType string        `json:"mediaType"`
+			Digest    digest.Digest `json:"digest"`
+			Size      int64         `json:"size"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("parsing manifest of %s: %w", ref, err)
+	}
+	if len(m.Layers) != 1 || !isSPDX(m.Layers[0].MediaType) {
+		return nil, fmt.Errorf("%s is not an SPDX SBOM attachment (want one layer of type %s)", ref, spdxMediaTypes[0])
+	}
+	data, err := readBlob(ctx, src, m.Layers[0].Digest, m.Layers[0].Size)
+	if err != nil {
+		return nil, fmt.Errorf("reading SBOM layer of %s: %w", ref, err)
+	}
+	return data, nil
+}
+
+func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest, size int64) ([]byte, error) {
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("blob digest %q: %w", d, err)
+	}
+	if size > MaxSBOMSize {
+		return nil, fmt.Errorf("SBOM of %d bytes is over the %d byte limit", size, MaxSBOMSize)
+	}
+	rc, _, err := src.GetBlob(ctx, types.BlobInfo{Digest: d, Size: size}, none.NoCache)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading blob %s: %w", ErrUnavailable, d, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, MaxSBOMSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading blob %s: %w", ErrUnavailable, d, err)
+	}
+	if len(data) > MaxSBOMSize {
+		return nil, fmt.Errorf("SBOM blob %s is over the %d byte limit", d, MaxSBOMSize)
+	}
+	if got := d.Algorithm().FromBytes(data); got != d {
+		return nil, fmt.Errorf("blob %s has digest %s", d, got)
+	}
+	return data, nil
+}
+
+func isSPDX(mediaType string) bool {
+	for _, t := range spdxMediaTypes {
+		if mediaType == t {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,272 @@
+package provenance
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Names Konflux gives the clone and build pipeline tasks, for pipelines whose task refs do not
+// name git-clone or buildah (a custom bundle).
+const (
+	cloneTaskName      = "clone-repository"
+	buildTaskName      = "build-container"
+	buildTaskNameMulti = "build-images"
+	buildStepName      = "build"
+)
+
+var (
+	commitHex      = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+	unixSeconds    = regexp.MustCompile(`^[0-9]+$`)
+	pinnedBySHA256 = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+)
+
+type v02Predicate struct {
+	BuildType   string `json:"buildType"`
+	BuildConfig struct {
+		Tasks []v02Task `json:"tasks"`
+	} `json:"buildConfig"`
+	Materials []struct {
+		URI    string            `json:"uri"`
+		Digest map[string]string `json:"digest"`
+	} `json:"materials"`
+}
+
+type v02Task struct {
+	Name string `json:"name"`
+	Ref  struct {
+		Name   string `json:"name"`
+		Bundle string `json:"bundle"`
+		Params []struct {
+			Name  string          `json:"name"`
+			Value json.RawMessage `json:"value"`
+		} `json:"params"`
+	} `json:"ref"`
+	Steps []struct {
+		Environment struct {
+			Container string `json:"container"`
+			Image     string `json:"image"`
+		} `json:"environment"`
+	} `json:"steps"`
+	Invocation struct {
+		Parameters map[string]json.RawMessage `json:"parameters"`
+	} `json:"invocation"`
+	Results []struct {
+		Name  string          `json:"name"`
+		Value json.RawMessage `json:"value"`
+	} `json:"results"`
+}
+
+func decodeSLSAV02(subjects []Subject, raw json.RawMessage) (*Recipe, error) {
+	var pred v02Predicate
+	if err := unmarshal(raw, &pred); err != nil {
+		return nil, err
+	}
+	if len(pred.BuildConfig.Tasks) == 0 {
+		return nil, newError(ErrMissing, "no buildConfig.tasks recorded (buildType %q)", pred.BuildType)
+	}
+	clone, err := pickCloneTask(pred.BuildConfig.Tasks)
+	if err != nil {
+		return nil, err
+	}
+	source, err := pred.source(clone)
+	if err != nil {
+		return nil, fmt.Errorf("clone task %q: %w", clone.Name, err)
+	}
+	build, err := pickBuildTask(pred.BuildConfig.Tasks, subjects)
+	if err != nil {
+		return nil, err
+	}
+	task, err := build.task()
+	if err != nil {
+		return nil, fmt.Errorf("build task %q: %w", build.Name, err)
+	}
+	return &Recipe{Subjects: subjects, Source: source, Task: task}, nil
+}
+
+func pickCloneTask(tasks []v02Task) (*v02Task, error) {
+	var found []*v02Task
+	for i := range tasks {
+		if t := &tasks[i]; t.Name == cloneTaskName || t.refMentions("git-clone") {
+			found = append(found, t)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, newError(ErrMissing, "no clone task recorded (git-clone or %s)", cloneTaskName)
+	case 1:
+		return found[0], nil
+	}
+	var named []*v02Task
+	for _, t := range found {
+		if t.Name == cloneTaskName {
+			named = append(named, t)
+		}
+	}
+	if len(named) == 1 {
+		return named[0], nil
+	}
+	return nil, newError(ErrAmbiguous, "%d clone tasks recorded and not exactly one is named %s", len(found), cloneTaskName)
+}
+
+// pickBuildTask picks the build task; several are recorded for a multi-platform matrix, and
+// then the one whose IMAGE_DIGEST is a subject is the one this attestation is about.
+func pickBuildTask(tasks []v02Task, subjects []Subject) (*v02Task, error) {
+	var found []*v02Task
+	for i := range tasks {
+		t := &tasks[i]
+		if t.Name == buildTaskName || t.Name == buildTaskNameMulti || t.refMentions("buildah") {
+			found = append(found, t)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, newError(ErrMissing, "no build task recorded (buildah, %s or %s)", buildTaskName, buildTaskNameMulti)
+	case 1:
+		return found[0], nil
+	}
+	var matching []*v02Task
+	var digests []string
+	for _, t := range found {
+		d := t.results()["IMAGE_DIGEST"]
+		digests = append(digests, d)
+		for _, s := range subjects {
+			if d != "" && d == s.Digest {
+				matching = append(matching, t)
+				break
+			}
+		}
+	}
+	if len(matching) == 1 {
+		return matching[0], nil
+	}
+	if len(matching) == 0 {
+		return nil, newError(ErrAmbiguous, "%d build tasks recorded and no IMAGE_DIGEST of theirs %q is a subject's digest",
+			len(found), digests)
+	}
+	return nil, newError(ErrAmbiguous, "%d build tasks have a subject's digest as IMAGE_DIGEST", len(matching))
+}
+
+// refMentions reports whether the task's ref, by name or by bundle repository, contains word.
+func (t *v02Task) refMentions(word string) bool {
+	for _, n := range []string{t.Ref.Name, t.refParam("name"), bundleName(t.bundle())} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *v02Task) refParam(name string) string {
+	for _, p := range t.Ref.Params {
+		if p.Name == name {
+			s, _ := jsonString(p.Value)
+			return s
+		}
+	}
+	return ""
+}
+
+func (t *v02Task) bundle() string {
+	if b := t.refParam("bundle"); b != "" {
+		return b
+	}
+	return t.Ref.Bundle
+}
+
+// bundleName returns the last path element of a bundle reference, without tag or digest.
+func bundleName(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	ref = ref[strings.LastIndex(ref, "/")+1:]
+	ref, _, _ = strings.Cut(ref, ":")
+	return ref
+}
+
+func (t *v02Task) results() map[string]string {
+	res := make(map[string]string, len(t.Results))
+	for _, r := range t.Results {
+		if s, err := jsonString(r.Value); err == nil {
+			res[r.Name] = s
+		}
+	}
+	return res
+}
+
+func (pred *v02Predicate) source(clone *v02Task) (Source, error) {
+	params, err := decodeParams(clone.Invocation.Parameters)
+	if err != nil {
+		return Source{}, err
+	}
+	res := clone.results()
+	src := Source{URL: res["url"], Commit: res["commit"], CommitTimestamp: res["commit-timestamp"], CloneParams: params}
+	if src.URL == "" {
+		src.URL = params.String("url")
+	}
+	if src.URL == "" || src.Commit == "" {
+		url, commit := pred.gitMaterial(src.URL, src.Commit)
+		if src.URL == "" {
+			src.URL = url
+		}
+		if src.Commit == "" {
+			src.Commit = commit
+		}
+	}
+	if src.URL == "" {
+		return Source{}, newError(ErrMissing, "no git URL recorded (result url, parameter url or git+ material)")
+	}
+	if src.Commit == "" {
+		return Source{}, newError(ErrMissing, "no commit recorded (result commit or git+ material with a sha1 digest)")
+	}
+	if !commitHex.MatchString(src.Commit) {
+		return Source{}, fmt.Errorf("commit %q is not a full lowercase hex object name", src.Commit)
+	}
+	if ts := src.CommitTimestamp; ts != "" {
+		if _, err := strconv.ParseInt(ts, 10, 64); err != nil || !unixSeconds.MatchString(ts) {
+			return Source{}, fmt.Errorf("commit-timestamp %q is not a number of seconds", ts)
+		}
+	}
+	return src, nil
+}
+
+// gitMaterial returns the git+ material consistent with what is known already, if exactly one is.
+func (pred *v02Predicate) gitMaterial(url, commit string) (string, string) {
+	type material struct{ url, commit string }
+	found := map[material]bool{}
+	var last material
+	for _, m := range pred.Materials {
+		u, ok := strings.CutPrefix(m.URI, "git+")
+		sha1 := m.Digest["sha1"]
+		if !ok || (url != "" && u != url) || (commit != "" && sha1 != commit) {
+			continue
+		}
+		last = material{u, sha1}
+		found[last] = true
+	}
+	if len(found) != 1 {
+		return "", ""
+	}
+	return last.url, last.commit
+}
+
+func (t *v02Task) task() (Task, error) {
+	params, err := decodeParams(t.Invocation.Parameters)
+	if err != nil {
+		return Task{}, err
+	}
+	task := Task{Name: t.Name, Bundle: t.bundle(), Params: params, Results: t.results()}
+	for _, s := range t.Steps {
+		if s.Environment.Container == buildStepName {
+			task.BuilderImage = strings.TrimPrefix(s.Environment.Image, "oci://")
+			break
+		}
+	}
+	if task.BuilderImage == "" {
+		return Task{}, newError(ErrMissing, "no image recorded for step %q", buildStepName)
+	}
+	if !pinnedBySHA256.MatchString(task.BuilderImage) {
+		return Task{}, fmt.Errorf("step %q image %q is not pinned by sha256 digest", buildStepName, task.BuilderImage)
+	}
+	return task, nil
+}
