@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
@@ -37,7 +38,12 @@ func ParseContainerfile(r io.Reader, args map[string]string) (*Containerfile, er
 		return nil, fmt.Errorf("parsing Containerfile: %w", err)
 	}
 	lex := shell.NewLex(res.EscapeToken)
-	meta := argEnv{}
+	meta := platformArgs()
+	for k := range meta {
+		if v, ok := args[k]; ok {
+			meta[k] = v
+		}
+	}
 	cf := &Containerfile{}
 	var stageEnv argEnv
 	for _, node := range res.AST.Children {
@@ -159,6 +165,19 @@ func (c *Containerfile) FinalBase() string {
 		return ""
 	}
 	return st.BaseName
+}
+
+// platformArgs are the automatic platform ARGs, as buildah and the task's parser set them.
+func platformArgs() argEnv {
+	p := platforms.DefaultSpec()
+	env := argEnv{}
+	for _, prefix := range []string{"BUILD", "TARGET"} {
+		env[prefix+"PLATFORM"] = platforms.Format(p)
+		env[prefix+"OS"] = p.OS
+		env[prefix+"ARCH"] = p.Architecture
+		env[prefix+"VARIANT"] = p.Variant
+	}
+	return env
 }
 
 // argEnv is the set of ARG values visible at a point of the Containerfile.

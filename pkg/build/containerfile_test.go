@@ -2,6 +2,7 @@ package build
 
 import (
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,20 @@ func TestParseContainerfileErrors(t *testing.T) {
 		if _, err := ParseContainerfile(strings.NewReader(file), nil); err == nil {
 			t.Errorf("ParseContainerfile(%q) gave no error", file)
 		}
+	}
+}
+
+func TestParseContainerfilePlatformArgs(t *testing.T) {
+	cf, err := ParseContainerfile(strings.NewReader("FROM registry.local/b:${TARGETARCH}\nARG TARGETOS\nLABEL os=$TARGETOS undeclared=x$BUILDARCH\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := cf.Stages[0]
+	if st.BaseName != "registry.local/b:"+runtime.GOARCH {
+		t.Errorf("BaseName %q", st.BaseName)
+	}
+	want := []KeyValue{{"os", runtime.GOOS}, {"undeclared", "x"}}
+	if !reflect.DeepEqual(st.Labels, want) {
+		t.Errorf("labels %q, want %q", st.Labels, want)
 	}
 }
