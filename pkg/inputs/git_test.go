@@ -43,6 +43,9 @@ func TestCheckout(t *testing.T) {
 			if target, err := os.Readlink(filepath.Join(dir, "link")); err != nil || target != "README" {
 				t.Errorf("link: got %q, %v; want a symlink to README", target, err)
 			}
+			if target, err := os.Readlink(filepath.Join(dir, "abs-link")); err != nil || target != "/etc/hostname" {
+				t.Errorf("abs-link: got %q, %v; want a symlink to /etc/hostname", target, err)
+			}
 			if fi, err := os.Stat(filepath.Join(dir, ".git")); err != nil || !fi.IsDir() {
 				t.Errorf(".git: want a directory, got %v", err)
 			}

@@ -3,12 +3,14 @@ package inputs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 )
@@ -129,6 +131,11 @@ func fixModes(r *git.Repository, root string) error {
 			perm = 0o755
 		case filemode.Submodule, filemode.Dir:
 			perm = 0o755
+		case filemode.Symlink:
+			if err := fixSymlink(r, e.Hash, p); err != nil {
+				return fmt.Errorf("checking out symlink %s: %w", e.Name, err)
+			}
+			continue
 		default:
 			continue
 		}
@@ -154,4 +161,29 @@ func fixModes(r *git.Repository, root string) error {
 		}
 	}
 	return os.Chmod(root, 0o755)
+}
+
+// fixSymlink makes the link at p point exactly where git records: go-billy's checkout
+// prefixes absolute targets with the worktree's root.
+func fixSymlink(r *git.Repository, h plumbing.Hash, p string) error {
+	blob, err := r.BlobObject(h)
+	if err != nil {
+		return err
+	}
+	rd, err := blob.Reader()
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	target, err := io.ReadAll(io.LimitReader(rd, 4096))
+	if err != nil {
+		return err
+	}
+	if got, err := os.Readlink(p); err == nil && got == string(target) {
+		return nil
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.Symlink(string(target), p)
 }

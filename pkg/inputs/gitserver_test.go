@@ -76,6 +76,9 @@ func newGitFixture(t *testing.T, allowAnySHA1 bool) gitFixture {
 	if err := os.Symlink("README", filepath.Join(main, "link")); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink("/etc/hostname", filepath.Join(main, "abs-link")); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Mkdir(filepath.Join(main, "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
