@@ -32,29 +32,32 @@ type KeyValue struct {
 }
 
 // ParseContainerfile parses r with buildkit's parser; args are the build arguments.
+// FROM operands are expanded as buildah expands them. LABEL pairs are read as the task's
+// dockerfile-json reports them: as written, quotes included, except that its expander swaps a
+// key or value that is exactly the name of a global ARG for that ARG's value.
 func ParseContainerfile(r io.Reader, args map[string]string) (*Containerfile, error) {
 	res, err := parser.Parse(r)
 	if err != nil {
 		return nil, fmt.Errorf("parsing Containerfile: %w", err)
 	}
 	lex := shell.NewLex(res.EscapeToken)
+	provided := platformArgs()
+	for k, v := range args {
+		provided[k] = v
+	}
 	meta := platformArgs()
 	for k := range meta {
-		if v, ok := args[k]; ok {
-			meta[k] = v
-		}
+		meta[k] = provided[k]
 	}
+	globals := argEnv{}
 	cf := &Containerfile{}
-	var stageEnv argEnv
 	for _, node := range res.AST.Children {
 		switch strings.ToLower(node.Value) {
 		case "arg":
-			env := stageEnv
-			if env == nil {
-				env = meta
-			}
-			if err := declareArgs(lex, node, env, args, meta); err != nil {
-				return nil, err
+			if len(cf.Stages) == 0 {
+				if err := declareGlobalArgs(lex, node, provided, meta, globals); err != nil {
+					return nil, err
+				}
 			}
 		case "from":
 			st, err := parseFrom(lex, node, cf.Stages, meta)
@@ -62,12 +65,11 @@ func ParseContainerfile(r io.Reader, args map[string]string) (*Containerfile, er
 				return nil, err
 			}
 			cf.Stages = append(cf.Stages, st)
-			stageEnv = argEnv{}
 		case "label":
 			if len(cf.Stages) == 0 {
 				return nil, fmt.Errorf("line %d: LABEL before the first FROM", node.StartLine)
 			}
-			kvs, err := parseLabels(lex, node, stageEnv.env())
+			kvs, err := labelPairs(node, globals)
 			if err != nil {
 				return nil, err
 			}
@@ -85,7 +87,7 @@ func parseFrom(lex *shell.Lex, node *parser.Node, earlier []Stage, meta argEnv) 
 	if node.Next == nil {
 		return Stage{}, fmt.Errorf("line %d: FROM without an image", node.StartLine)
 	}
-	base, _, err := lex.ProcessWord(node.Next.Value, meta.env())
+	base, _, err := lex.ProcessWord(node.Next.Value, meta)
 	if err != nil {
 		return Stage{}, fmt.Errorf("line %d: expanding FROM %q: %w", node.StartLine, node.Next.Value, err)
 	}
@@ -108,44 +110,45 @@ func parseFrom(lex *shell.Lex, node *parser.Node, earlier []Stage, meta argEnv) 
 	return st, nil
 }
 
-func declareArgs(lex *shell.Lex, node *parser.Node, env argEnv, args map[string]string, meta argEnv) error {
+// declareGlobalArgs records an ARG before the first FROM: in meta, expanded, for FROM; in
+// globals, unexpanded, as the task's parser keeps it.
+func declareGlobalArgs(lex *shell.Lex, node *parser.Node, provided, meta, globals argEnv) error {
 	for n := node.Next; n != nil; n = n.Next {
 		name, def, hasDef := strings.Cut(n.Value, "=")
-		if v, ok := args[name]; ok {
-			env[name] = v
+		if v, ok := provided[name]; ok {
+			meta[name], globals[name] = v, v
 			continue
 		}
 		if hasDef {
-			v, _, err := lex.ProcessWord(def, env.env())
+			v, _, err := lex.ProcessWord(def, meta)
 			if err != nil {
 				return fmt.Errorf("line %d: expanding ARG %s: %w", node.StartLine, name, err)
 			}
-			env[name] = v
-			continue
-		}
-		if v, ok := meta[name]; ok {
-			env[name] = v
+			meta[name], globals[name] = v, def
 		}
 	}
 	return nil
 }
 
-// parseLabels reads the parser's (key, value, separator) triplets.
-func parseLabels(lex *shell.Lex, node *parser.Node, env shell.EnvGetter) ([]KeyValue, error) {
+// labelPairs reads the parser's (key, value, separator) triplets. A pair is swapped for
+// global ARG values only when both its key and value name one; the first pair that does not
+// ends the swapping for the instruction, as in buildkit's expansion of key-value lists.
+func labelPairs(node *parser.Node, globals argEnv) ([]KeyValue, error) {
 	var kvs []KeyValue
+	swapping := true
 	for n := node.Next; n != nil; {
 		if n.Next == nil {
 			return nil, fmt.Errorf("line %d: LABEL %q has no value", node.StartLine, n.Value)
 		}
-		key, _, err := lex.ProcessWord(n.Value, env)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: expanding LABEL key %q: %w", node.StartLine, n.Value, err)
+		kv := KeyValue{Key: n.Value, Value: n.Next.Value}
+		if swapping {
+			k, kok := globals[kv.Key]
+			v, vok := globals[kv.Value]
+			if swapping = kok && vok; swapping {
+				kv = KeyValue{Key: k, Value: v}
+			}
 		}
-		val, _, err := lex.ProcessWord(n.Next.Value, env)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: expanding LABEL %s: %w", node.StartLine, key, err)
-		}
-		kvs = append(kvs, KeyValue{Key: key, Value: val})
+		kvs = append(kvs, kv)
 		n = n.Next.Next
 		if n != nil {
 			n = n.Next
@@ -182,8 +185,6 @@ func platformArgs() argEnv {
 
 // argEnv is the set of ARG values visible at a point of the Containerfile.
 type argEnv map[string]string
-
-func (e argEnv) env() shell.EnvGetter { return e }
 
 func (e argEnv) Get(k string) (string, bool) {
 	v, ok := e[k]

@@ -28,7 +28,7 @@ func TestParseContainerfile(t *testing.T) {
 			file:      "ARG BASE=registry.local/base:1\nFROM ${BASE} AS one\nLABEL a=b \"c d\"=\"e=f\"\nFROM one\nLABEL legacy value with spaces\n",
 			wantBases: []string{"registry.local/base:1", "one"},
 			wantFrom:  []int{-1, 0},
-			wantLabel: []KeyValue{{"a", "b"}, {"c d", "e=f"}, {"legacy", "value with spaces"}},
+			wantLabel: []KeyValue{{"a", "b"}, {`"c d"`, `"e=f"`}, {"legacy", "value with spaces"}},
 			finalBase: "registry.local/base:1",
 		},
 		{
@@ -37,8 +37,16 @@ func TestParseContainerfile(t *testing.T) {
 			args:      map[string]string{"BASE": "registry.local/base:2", "VERSION": "7"},
 			wantBases: []string{"registry.local/base:2"},
 			wantFrom:  []int{-1},
-			wantLabel: []KeyValue{{"version", "7"}, {"release", "${VERSION}-x"}},
+			wantLabel: []KeyValue{{"version", "$VERSION"}, {"release", "'${VERSION}-x'"}},
 			finalBase: "registry.local/base:2",
+		},
+		{
+			name:      "a pair naming global ARGs is swapped, up to the first that does not",
+			file:      "ARG name=v\nARG NOVAL\nARG other\nFROM scratch\nLABEL name=name other=name name=name\nLABEL other=name x=y name=name\n",
+			args:      map[string]string{"other": "o"},
+			wantBases: []string{"scratch"},
+			wantFrom:  []int{-1},
+			wantLabel: []KeyValue{{"v", "v"}, {"o", "v"}, {"v", "v"}, {"o", "v"}, {"x", "y"}, {"name", "name"}},
 		},
 		{
 			name:      "stage by index",
@@ -92,7 +100,7 @@ func TestParseContainerfilePlatformArgs(t *testing.T) {
 	if st.BaseName != "registry.local/b:"+runtime.GOARCH {
 		t.Errorf("BaseName %q", st.BaseName)
 	}
-	want := []KeyValue{{"os", runtime.GOOS}, {"undeclared", "x"}}
+	want := []KeyValue{{"os", "$TARGETOS"}, {"undeclared", "x$BUILDARCH"}}
 	if !reflect.DeepEqual(st.Labels, want) {
 		t.Errorf("labels %q, want %q", st.Labels, want)
 	}
