@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# konflux-build.sh: the REFERENCE build.
+#
+# An independent re-implementation, with the buildah CLI, of what the "build" step of
+# Konflux's buildah-oci-ta 0.8 task (konflux-ci/build-definitions,
+# task/buildah-oci-ta/0.8/buildah-oci-ta.yaml, app.kubernetes.io/version 0.8.3) does to its
+# inputs before and while it runs `buildah build`: Containerfile lookup and copy, labels.json
+# injection, ignore file copy, and the exact flags, labels and annotations, in the task's
+# order. rebuild's in-process replay must produce the same image ID as this script.
+#
+# Interface: environment variables named like the task's parameters, with the task's
+# defaults. Lists (BUILD_ARGS, ENV_VARS, LABELS, ANNOTATIONS) are newline-separated, one
+# array element a line; empty lines are skipped.
+#
+#   SOURCE_DIR                 the checkout root (the task's "source" directory)   [required]
+#   IMAGE                      the tag to give the result                         [required]
+#   CONTEXT (.)  DOCKERFILE (./Dockerfile)  TARGET_STAGE  BUILD_ARGS  BUILD_ARGS_FILE
+#   ENV_VARS  LABELS  ANNOTATIONS  ANNOTATIONS_FILE  COMMIT_SHA  SOURCE_URL
+#   IMAGE_EXPIRES_AFTER  SOURCE_DATE_EPOCH  BUILD_TIMESTAMP  REWRITE_TIMESTAMP (false)
+#   OMIT_HISTORY (false)  SKIP_INJECTIONS (false)  SKIP_UNUSED_STAGES (true)
+#   INHERIT_BASE_IMAGE_LABELS (true)  ICM_KEEP_COMPAT_LOCATION (true)  SQUASH (false)
+#   HERMETIC (false)  TLSVERIFY (true)  ADD_CAPABILITIES  WORKINGDIR_MOUNT
+#   YUM_REPOS_D_SRC (repos.d)  YUM_REPOS_D_TARGET (/etc/yum.repos.d)  STORAGE_DRIVER (overlay)
+#   ADDITIONAL_VOLUME_MOUNTS (not a parameter but read by the step, like the task)
+#
+# Not task parameters:
+#   BUILDAH            buildah CLI (default: .ci/bin/buildah of this checkout, else on PATH)
+#   DOCKERFILE_JSON    dockerfile-json (default: .ci/bin/dockerfile-json, else on PATH)
+#   JQ                 jq (default: jq)
+#   BUILDAH_ROOT       -> buildah --root       BUILDAH_RUNROOT -> buildah --runroot
+#   SIGNATURE_POLICY   -> --signature-policy on pull and build (never edit the host's policy)
+#
+# Output: the image ID (64 hex characters, as `podman pull` prints it) on stdout; everything
+# else on stderr.
+#
+# What this script deliberately does not replay, because it does not change the image here:
+#   - CA trust and proxy set-up (no proxy, no custom CA on this machine; --http-proxy=false
+#     is still passed, as the task does);
+#   - subscription-manager registration, entitlements, activation keys, ADDITIONAL_SECRET;
+#   - the `unshare -Uf --map-users 1,1,65536 ...` user namespace the task runs buildah in:
+#     we run as real root, which maps the same ids (0..65536) to themselves;
+#   - editing /etc/containers/registries.conf (short-name-mode) and /etc/subuid: pass
+#     fully qualified image names instead; never touch the host's files;
+#   - hermetic prefetch (cachi2): no content-sets.json, no `. /cachi2/cachi2.env &&` RUN
+#     prefix, no prefetched yum repos. HERMETIC=true keeps the rest: --pull=never (base
+#     images must already be in storage) and a network namespace with only loopback;
+#   - fetching a Containerfile from an http(s) URL (no network here);
+#   - what follows the build (push, SBOM): the image is left in storage, tagged IMAGE.
+set -euo pipefail
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+default_tool() { # name: .ci/bin/name of this checkout if built, else name on PATH
+  if [ -x "$repo/.ci/bin/$1" ]; then echo "$repo/.ci/bin/$1"; else echo "$1"; fi
+}
+
+# ---- parameters, with the task's defaults ----------------------------------------------
+: "${SOURCE_DIR:?SOURCE_DIR (the checkout root) is required}"
+: "${IMAGE:?IMAGE (the tag to give the result) is required}"
+CONTEXT=${CONTEXT-.}
+DOCKERFILE=${DOCKERFILE-./Dockerfile}
+TARGET_STAGE=${TARGET_STAGE:-}
+BUILD_ARGS=${BUILD_ARGS:-}
+BUILD_ARGS_FILE=${BUILD_ARGS_FILE:-}
+ENV_VARS=${ENV_VARS:-}
+LABELS=${LABELS:-}
+ANNOTATIONS=${ANNOTATIONS:-}
+ANNOTATIONS_FILE=${ANNOTATIONS_FILE:-}
+COMMIT_SHA=${COMMIT_SHA:-}
+SOURCE_URL=${SOURCE_URL:-}
+IMAGE_EXPIRES_AFTER=${IMAGE_EXPIRES_AFTER:-}
+sde=${SOURCE_DATE_EPOCH:-}
+BUILD_TIMESTAMP=${BUILD_TIMESTAMP:-}
+REWRITE_TIMESTAMP=${REWRITE_TIMESTAMP:-false}
+OMIT_HISTORY=${OMIT_HISTORY:-false}
+SKIP_INJECTIONS=${SKIP_INJECTIONS:-false}
+SKIP_UNUSED_STAGES=${SKIP_UNUSED_STAGES:-true}
+INHERIT_BASE_IMAGE_LABELS=${INHERIT_BASE_IMAGE_LABELS:-true}
+ICM_KEEP_COMPAT_LOCATION=${ICM_KEEP_COMPAT_LOCATION:-true}
+SQUASH=${SQUASH:-false}
+HERMETIC=${HERMETIC:-false}
+TLSVERIFY=${TLSVERIFY:-true}
+ADD_CAPABILITIES=${ADD_CAPABILITIES:-}
+WORKINGDIR_MOUNT=${WORKINGDIR_MOUNT:-}
+YUM_REPOS_D_SRC=${YUM_REPOS_D_SRC:-repos.d}
+YUM_REPOS_D_TARGET=${YUM_REPOS_D_TARGET:-/etc/yum.repos.d}
+STORAGE_DRIVER=${STORAGE_DRIVER:-overlay}
+
+BUILDAH=${BUILDAH:-$(default_tool buildah)}
+DOCKERFILE_JSON=${DOCKERFILE_JSON:-$(default_tool dockerfile-json)}
+JQ=${JQ:-jq}
+
+# The buildah CLI reads defaults from these; the task's build step does not set them, so
+# keep the caller's environment out of the build (SOURCE_DATE_EPOCH is passed by flag).
+bah_env=(env -u SOURCE_DATE_EPOCH -u BUILDAH_FORMAT -u BUILDAH_LAYERS -u BUILDAH_HISTORY
+  -u BUILDAH_ISOLATION -u STORAGE_OPTS)
+bah_global=(--storage-driver "$STORAGE_DRIVER")
+[ -n "${BUILDAH_ROOT:-}" ] && bah_global+=(--root "$BUILDAH_ROOT")
+[ -n "${BUILDAH_RUNROOT:-}" ] && bah_global+=(--runroot "$BUILDAH_RUNROOT")
+policy=()
+[ -n "${SIGNATURE_POLICY:-}" ] && policy+=(--signature-policy "$SIGNATURE_POLICY")
+bah() { "${bah_env[@]}" "$BUILDAH" "${bah_global[@]}" "$@"; }
+
+# to_array NAME TEXT: one Tekton array element per line of TEXT, into the array NAME. An
+# element starting with "--" ends the task's own argument parser and fails the task
+# ("unexpected argument"), so fail the same way.
+to_array() {
+  local -n out=$1
+  local line
+  out=()
+  while IFS= read -r line; do
+    [ -z "$line" ] && continue
+    case $line in --*) die "unexpected argument: $line" ;; esac
+    out+=("$line")
+  done <<<"$2"
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# ---- context ---------------------------------------------------------------------------
+if [ -z "$CONTEXT" ]; then
+  log "WARNING: CONTEXT is empty. Defaulting to '.' (the source directory)."
+  CONTEXT=.
+fi
+src_real=$(realpath "$SOURCE_DIR")
+ctx_real=$(realpath "$SOURCE_DIR/$CONTEXT")
+case $ctx_real in
+"$src_real" | "$src_real/"*) ;;
+*) die "the CONTEXT ('$CONTEXT') escapes the source directory ($src_real -> $ctx_real)" ;;
+esac
+ctx_dir=$SOURCE_DIR/$CONTEXT
+
+# ---- Containerfile: context first, then the source root, then as given ----------------
+if [ -e "$SOURCE_DIR/$CONTEXT/$DOCKERFILE" ]; then
+  containerfile=$SOURCE_DIR/$CONTEXT/$DOCKERFILE
+elif [ -e "$SOURCE_DIR/$DOCKERFILE" ]; then
+  containerfile=$SOURCE_DIR/$DOCKERFILE
+elif [ -e "$DOCKERFILE" ]; then
+  containerfile=$DOCKERFILE
+else
+  die "cannot find Dockerfile $DOCKERFILE"
+fi
+# The task builds from a temporary copy named <basename>.XXXXXX (mktemp --tmpdir).
+cf_copy=$(mktemp -p "$work" "$(basename "$containerfile").XXXXXX")
+cp "$containerfile" "$cf_copy"
+# (The task's inject-icm-to-containerfile only acts on a cachi2 prefetch SBOM: skipped.)
+
+# ---- arguments: build args, env, labels, annotations -----------------------------------
+build_args=() env_vars=() extra_labels=() extra_annotations=()
+to_array build_args "$BUILD_ARGS"
+to_array env_vars "$ENV_VARS"
+to_array extra_labels "$LABELS"
+to_array extra_annotations "$ANNOTATIONS"
+
+annotation_flags=()
+if [ -n "$ANNOTATIONS_FILE" ] && [ -f "$SOURCE_DIR/$ANNOTATIONS_FILE" ]; then
+  log "Reading annotations from file: $SOURCE_DIR/$ANNOTATIONS_FILE"
+  while IFS= read -r line || [[ -n $line ]]; do
+    # blank lines and comment lines are skipped; everything else is passed as written
+    if [[ -n $line && ! $line =~ ^[[:space:]]*# ]]; then
+      annotation_flags+=(--annotation "$line")
+    fi
+  done <"$SOURCE_DIR/$ANNOTATIONS_FILE"
+fi
+for a in "${extra_annotations[@]}"; do annotation_flags+=(--annotation "$a"); done
+
+build_arg_flags=()
+for a in "${build_args[@]}"; do build_arg_flags+=("--build-arg=$a"); done
+env_flags=()
+for e in "${env_vars[@]}"; do env_flags+=("--env=$e"); done
+
+# ---- parse the Containerfile with dockerfile-json --------------------------------------
+# The task's dockerfile-json is Konflux's fork, which takes --env and --build-arg-file and
+# sets the platform build args itself. The module proxy serves only upstream (v1.2.2),
+# which has neither flag: for it, do what the task did before the fork had them (platform
+# args from `buildah info`, then the file's lines, then BUILD_ARGS, so BUILD_ARGS win).
+djson_flags=()
+djson_help=$("$DOCKERFILE_JSON" -h 2>&1 || true)
+if [[ $djson_help == *-build-arg-file* ]]; then
+  djson_flags+=("${build_arg_flags[@]}" "${env_flags[@]}")
+  [ -n "$BUILD_ARGS_FILE" ] && djson_flags+=("--build-arg-file=$SOURCE_DIR/$BUILD_ARGS_FILE")
+else
+  host=$(bah info | "$JQ" -c '.host')
+  h_os=$("$JQ" -r '.os' <<<"$host")
+  h_arch=$("$JQ" -r '.arch' <<<"$host")
+  h_variant=$("$JQ" -r '.variant // ""' <<<"$host")
+  h_platform=$h_os/$h_arch${h_variant:+/$h_variant}
+  for p in BUILD TARGET; do
+    djson_flags+=("--build-arg=${p}PLATFORM=$h_platform" "--build-arg=${p}OS=$h_os"
+      "--build-arg=${p}ARCH=$h_arch" "--build-arg=${p}VARIANT=$h_variant")
+  done
+  if [ -n "$BUILD_ARGS_FILE" ]; then
+    while IFS= read -r line; do
+      djson_flags+=("--build-arg=$line")
+    done < <(sed -e '/^#/d' -e '/^\s*$/d' "$SOURCE_DIR/$BUILD_ARGS_FILE")
+  fi
+  djson_flags+=("${build_arg_flags[@]}")
+fi
+parsed=$work/parsed_dockerfile.json
+"$DOCKERFILE_JSON" "${djson_flags[@]}" "$cf_copy" >"$parsed"
+
+# Images the stages are built FROM (not other stages, not scratch, not oci-archive:).
+base_images=$("$JQ" -r '.Stages[] | select(.From | .Stage or .Scratch | not)
+  | .BaseName | select(test("^oci-archive:") | not)' "$parsed" | tr -d "\"'")
+
+# ---- buildah flags, in the task's order ------------------------------------------------
+buildah_args=()
+if [ "$HERMETIC" == "true" ]; then
+  buildah_args+=(--pull=never)
+fi
+[ -n "$TARGET_STAGE" ] && buildah_args+=("--target=$TARGET_STAGE")
+buildah_args+=("${build_arg_flags[@]}" "${env_flags[@]}")
+if [ -n "$BUILD_ARGS_FILE" ]; then
+  buildah_args+=("--build-arg-file=$(realpath "$SOURCE_DIR/$BUILD_ARGS_FILE")")
+fi
+buildah_args+=("--security-opt=unmask=/proc/interrupts")
+# (PRIVILEGED_NESTED adds only RUN privileges: not replayed.)
+[ -n "$ADD_CAPABILITIES" ] && buildah_args+=("--cap-add=$ADD_CAPABILITIES")
+[ "$SQUASH" == "true" ] && buildah_args+=(--squash)
+[ "$SKIP_UNUSED_STAGES" != "true" ] && buildah_args+=(--skip-unused-stages=false)
+[ "$INHERIT_BASE_IMAGE_LABELS" != "true" ] && buildah_args+=(--inherit-labels=false)
+if [ -n "$sde" ]; then
+  buildah_args+=("--source-date-epoch=$sde")
+  [ "$REWRITE_TIMESTAMP" = "true" ] && buildah_args+=(--rewrite-timestamp)
+  [ -n "$BUILD_TIMESTAMP" ] && die "cannot use both BUILD_TIMESTAMP and SOURCE_DATE_EPOCH"
+  BUILD_TIMESTAMP=$sde # for the labels and annotations below
+fi
+[ "$OMIT_HISTORY" == "true" ] && buildah_args+=(--omit-history)
+
+volume_mounts=()
+# Yum repository files kept in git are copied out of the source and mounted.
+if [ -d "$SOURCE_DIR/$YUM_REPOS_D_SRC" ]; then
+  repos=$work/fetched.repos.d
+  mkdir -p "$repos"
+  cp -r "$SOURCE_DIR/$YUM_REPOS_D_SRC"/* "$repos"
+  chmod -R go+rwX "$repos"
+  volume_mounts+=(--volume "$repos:$YUM_REPOS_D_TARGET")
+fi
+if [ -n "$WORKINGDIR_MOUNT" ]; then
+  [[ $WORKINGDIR_MOUNT == *:* ]] && die "WORKINGDIR_MOUNT contains ':'"
+  volume_mounts+=(--volume "$(realpath "$ctx_dir"):$WORKINGDIR_MOUNT")
+fi
+# ADDITIONAL_VOLUME_MOUNTS (an environment variable of the step, one mount a line, used by
+# instrumented builds).
+if [ -n "${ADDITIONAL_VOLUME_MOUNTS-}" ]; then
+  while read -r m; do
+    volume_mounts+=("--volume=$m")
+  done <<<"$ADDITIONAL_VOLUME_MOUNTS"
+fi
+
+# ---- default labels and annotations ----------------------------------------------------
+label_flags=(--label "architecture=$(uname -m)" --label "vcs-type=git")
+if [ -n "$COMMIT_SHA" ]; then
+  label_flags+=(--label "vcs-ref=$COMMIT_SHA" --label "org.opencontainers.image.revision=$COMMIT_SHA")
+  annotation_flags+=(--annotation "org.opencontainers.image.revision=$COMMIT_SHA")
+fi
+if [ -n "$SOURCE_URL" ]; then
+  label_flags+=(--label "org.opencontainers.image.source=$SOURCE_URL")
+  annotation_flags+=(--annotation "org.opencontainers.image.source=$SOURCE_URL")
+fi
+[ -n "$IMAGE_EXPIRES_AFTER" ] && label_flags+=(--label "quay.expires-after=$IMAGE_EXPIRES_AFTER")
+if [ -n "$BUILD_TIMESTAMP" ]; then
+  created=$(date -u -d "@$BUILD_TIMESTAMP" +'%Y-%m-%dT%H:%M:%SZ')
+else
+  created=$(date -u +'%Y-%m-%dT%H:%M:%SZ') # not reproducible, as in the task
+fi
+label_flags+=(--label "build-date=$created" --label "org.opencontainers.image.created=$created")
+annotation_flags+=(--annotation "org.opencontainers.image.created=$created")
+# Explicit LABELS come after the defaults: for a key given twice the last one wins.
+for l in "${extra_labels[@]}"; do label_flags+=(--label "$l"); done
+
+# ---- labels.json -----------------------------------------------------------------------
+# The final base image's labels (if inherited and the last stage, followed through
+# `FROM <stage>`, is an image), deep-merged with key=value pairs: the label flags, created,
+# io.buildah.version, then every LABEL instruction of every stage with quotes deleted.
+base_labels=$work/base_images_labels.json
+: >"$base_labels"
+if [[ $INHERIT_BASE_IMAGE_LABELS == "true" ]] && [[ -n $base_images ]]; then
+  # shellcheck disable=SC2016 # jq variables
+  final_base=$("$JQ" -r '.Stages as $all |
+    def root($s): if $s.From.Stage then root($all[$s.From.Stage.Index]) else $s end;
+    root(.Stages[-1]) | if .From.Scratch or (.BaseName | test("^oci-archive:")) then empty
+    else .BaseName end' "$parsed" | tr -d "\"'")
+  if [[ -n $final_base ]]; then
+    # As in the task: pull policy "missing", TLS verified whatever TLSVERIFY says (mark a
+    # loopback test registry insecure in registries.conf instead).
+    bah pull "${policy[@]}" "$final_base" >/dev/null
+    bah inspect "$final_base" | "$JQ" '.OCIv1.config.Labels' >"$base_labels"
+  fi
+fi
+
+label_pairs=()
+for l in "${label_flags[@]}"; do
+  [ "$l" != "--label" ] && label_pairs+=("$l")
+done
+label_pairs+=("org.opencontainers.image.created=$created")
+label_pairs+=("io.buildah.version=$(bah version --json | "$JQ" -r '.version')")
+while IFS= read -r l; do
+  label_pairs+=("$l")
+done < <("$JQ" -r '.Stages[].Commands[] | select(.Name == "LABEL") | .Labels[]
+  | "\(.Key)=\(.Value)"' "$parsed" | sed 's/"//g')
+
+# Split each pair at "=" keeping the first two pieces; keys keep their first position.
+image_labels=$work/image_labels.json
+printf '%s\n' "${label_pairs[@]}" | "$JQ" -Rn '[inputs | select(length > 0)]
+  | map(split("=") | {(.[0]): (.[1] // "")}) | add' >"$image_labels"
+"$JQ" -s '(.[0] // {}) * (.[1] // {})' "$base_labels" "$image_labels" >"$ctx_dir/labels.json"
+"$JQ" '.' "$ctx_dir/labels.json" >&2
+
+if [ "$SKIP_INJECTIONS" = "false" ]; then
+  {
+    echo ""
+    echo 'COPY labels.json /usr/share/buildinfo/labels.json'
+    if [ "$ICM_KEEP_COMPAT_LOCATION" = "true" ]; then
+      echo 'COPY labels.json /root/buildinfo/labels.json'
+    fi
+  } >>"$cf_copy"
+fi
+
+# Keep labels.json (and content-sets.json) out of the ignore file's reach.
+ignore=""
+if [ -f "$ctx_dir/.containerignore" ]; then
+  ignore=$ctx_dir/.containerignore
+elif [ -f "$ctx_dir/.dockerignore" ]; then
+  ignore=$ctx_dir/.dockerignore
+fi
+if [ -n "$ignore" ]; then
+  ignore_copy=$(mktemp -p "$work" "$(basename "$ignore").XXXXXX")
+  cp "$ignore" "$ignore_copy"
+  printf '\n!/labels.json\n!/content-sets.json\n' >>"$ignore_copy"
+  buildah_args+=(--ignorefile "$ignore_copy")
+fi
+
+# ---- the build -------------------------------------------------------------------------
+iidfile=$work/iid
+build=(build "${volume_mounts[@]}" "${buildah_args[@]}" "${label_flags[@]}" "${annotation_flags[@]}"
+  "--tls-verify=$TLSVERIFY" --no-cache
+  --ulimit nofile=4096:4096
+  # Not in the task: this VM lacks CAP_SYS_RESOURCE, and as root buildah otherwise raises
+  # RLIMIT_NPROC to 1048576 before RUN and fails ("operation not permitted"). Ulimits are
+  # not recorded in the image, so this does not change the result.
+  --ulimit nproc=4096:4096
+  --http-proxy=false
+  # Not in the task's flags: RUN without an OCI runtime, as the task's image does
+  # (BUILDAH_ISOLATION=chroot, the usual setting of buildah images run in a pod).
+  --isolation chroot
+  "${policy[@]}" --iidfile "$iidfile"
+  -f "$cf_copy" -t "$IMAGE" .)
+log "+ (cd $ctx_dir && $(printf '%q ' "$BUILDAH" "${bah_global[@]}" "${build[@]}"))"
+if [ "$HERMETIC" == "true" ]; then
+  # no network but loopback, like the task's `unshare --net` + `ip link set lo up`
+  (cd "$ctx_dir" && unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh \
+    "${bah_env[@]}" "$BUILDAH" "${bah_global[@]}" "${build[@]}") >&2
+else
+  (cd "$ctx_dir" && bah "${build[@]}") >&2
+fi
+
+iid=$(cat "$iidfile")
+echo "${iid#sha256:}"

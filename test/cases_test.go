@@ -1,0 +1,115 @@
+package test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rebuild-project/rebuild/test/world"
+)
+
+// e2eCase is one published image: a fixture repository, the pipeline run's parameters,
+// what changes in the world after publishing, and whether a rebuild must match it.
+type e2eCase struct {
+	name         string
+	prepare      func(dir string) error // makes what git cannot hold in test/testdata
+	params       world.Params
+	cloneParams  map[string]string
+	attestations int
+	after        func(ctx context.Context, w *world.World, name string) error
+	reproducible bool
+}
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+var cases = []e2eCase{
+	{
+		name:         "multistage",
+		params:       world.Params{"DOCKERFILE": "Containerfile"},
+		after:        pushNewerCommit,
+		reproducible: true,
+	},
+	{
+		name: "context-subdir",
+		params: world.Params{
+			"CONTEXT":         "app",
+			"DOCKERFILE":      "Containerfile",
+			"BUILD_ARGS":      []string{"VERSION=1.2.3", "EXTRA=key=value"},
+			"BUILD_ARGS_FILE": "build-args.conf",
+			"TARGET_STAGE":    "runtime",
+			"LABELS":          []string{"release=1", "url=https://example.test/?a=b&c=d", "summary=x=y=z"},
+		},
+		attestations: 2,
+		reproducible: true,
+	},
+	{
+		name:         "odd-metadata",
+		prepare:      oddMetadata,
+		params:       world.Params{"DOCKERFILE": "Containerfile"},
+		cloneParams:  map[string]string{"enableSymlinkCheck": "false"},
+		reproducible: true,
+	},
+	{
+		name: "two-builders",
+		params: world.Params{
+			"SKIP_UNUSED_STAGES":        "false",
+			"INHERIT_BASE_IMAGE_LABELS": "false",
+			"ICM_KEEP_COMPAT_LOCATION":  "false",
+			"ENV_VARS":                  []string{"STAGE_ENV=on", "OTHER=a=b"},
+		},
+		reproducible: true,
+	},
+	{
+		name: "flags",
+		params: world.Params{
+			"DOCKERFILE":        "Containerfile",
+			"OMIT_HISTORY":      "true",
+			"SKIP_INJECTIONS":   "true",
+			"ANNOTATIONS":       []string{"org.example.team=rebuild", "org.example.note=a=b"},
+			"ANNOTATIONS_FILE":  "annotations.txt",
+			"SOURCE_DATE_EPOCH": "1767000000",
+		},
+		after:        moveTags("moving:latest", "moving-base:latest"),
+		reproducible: true,
+	},
+	{
+		name: "arg-in-from",
+		params: world.Params{
+			"DOCKERFILE": "Containerfile",
+			"BUILD_ARGS": []string{"BASE_IMAGE=" + world.RegistryPlaceholder + "/tools:1.0", "FLAVOR=spicy"},
+		},
+		reproducible: true,
+	},
+	{
+		name:         "clock",
+		params:       world.Params{"DOCKERFILE": "Containerfile"},
+		reproducible: false,
+	},
+	{
+		name:         "no-rewrite",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "REWRITE_TIMESTAMP": "false"},
+		reproducible: false,
+	},
+}
+
+func pushNewerCommit(ctx context.Context, w *world.World, name string) error {
+	_, err := w.PushCommit(ctx, name, epoch.AddDate(1, 0, 0), func(dir string) error {
+		if err := os.WriteFile(filepath.Join(dir, "NEWER"), []byte("a commit the rebuild must not see\n"), 0o644); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, "hello.sh"), []byte("#!/bin/sh\necho changed after publishing\n"), 0o755)
+	})
+	return err
+}
+
+func moveTags(tags ...string) func(ctx context.Context, w *world.World, name string) error {
+	return func(ctx context.Context, w *world.World, _ string) error {
+		for _, tag := range tags {
+			if err := w.MoveTag(ctx, tag); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,107 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rebuild-project/rebuild/test/world"
+)
+
+// TestRebuild publishes each case as Konflux would, then checks that rebuild, given only
+// what cosign verify-attestation printed, prints the ID podman pull prints for the image
+// (or, for a case that cannot be reproduced, a different well-formed ID).
+func TestRebuild(t *testing.T) {
+	w := requireWorld(t)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			pub := publish(ctx, t, w, c, epoch.AddDate(0, 0, i))
+			if c.after != nil {
+				if err := c.after(ctx, w, c.name); err != nil {
+					t.Fatalf("changing the world after publishing: %v", err)
+				}
+			}
+			if rebuildBin == "" {
+				t.Skip("cmd/rebuild does not exist yet: published and checked the world only")
+			}
+			start := time.Now()
+			res, err := runRebuild(ctx, w, pub.Attestation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.store.Remove()
+			t.Logf("rebuild took %s", time.Since(start).Round(time.Millisecond))
+			if res.exit != 0 {
+				t.Fatalf("rebuild exited %d; stderr:\n%s", res.exit, tail(res.stderr, 4000))
+			}
+			id := strings.TrimSuffix(res.stdout, "\n")
+			if !world.IsImageID(id) || res.stdout != id+"\n" {
+				t.Fatalf("rebuild stdout = %q, want 64 hex characters and a newline; stderr:\n%s", res.stdout, tail(res.stderr, 4000))
+			}
+			switch {
+			case c.reproducible && id != pub.ImageID:
+				t.Errorf("rebuild printed %s, podman pull printed %s; stderr:\n%s", id, pub.ImageID, tail(res.stderr, 4000))
+				explainMismatch(ctx, t, w, res.store, pub.Ref, id)
+			case !c.reproducible && id == pub.ImageID:
+				t.Errorf("rebuild printed %s, the published ID, for a build that cannot be reproduced", id)
+			default:
+				t.Logf("rebuild printed %s (published %s, reproducible=%v)", id, pub.ImageID, c.reproducible)
+			}
+		})
+	}
+}
+
+func publish(ctx context.Context, t *testing.T, w *world.World, c e2eCase, date time.Time) world.Published {
+	t.Helper()
+	commit, err := w.CreateRepo(ctx, c.name, filepath.Join("testdata", c.name), c.prepare, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	pub, err := w.Publish(ctx, world.Build{
+		Name: c.name, Commit: commit, Params: c.params, CloneParams: c.cloneParams, Attestations: c.attestations,
+	})
+	if err != nil {
+		t.Fatalf("publishing %s: %v (log: %s, kept with REBUILD_E2E_KEEP=1)", c.name, err, w.LogPath)
+	}
+	t.Logf("published %s in %s: podman pull ID %s", pub.Ref, time.Since(start).Round(time.Millisecond), pub.ImageID)
+	if pub.BuildID != pub.ImageID {
+		t.Errorf("world: the build printed %s but podman pull of the pushed image printed %s", pub.BuildID, pub.ImageID)
+	}
+	if got, want := bytes.Count(pub.Attestation, []byte("\n")), max(c.attestations, 1); got != want {
+		t.Errorf("world: cosign verify-attestation printed %d lines, want %d", got, want)
+	}
+	dir := filepath.Join(w.Dir, "cases", c.name)
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "attestation.json"), pub.Attestation, 0o644)
+		_ = os.WriteFile(filepath.Join(dir, "sbom.json"), pub.SBOM, 0o644)
+	}
+	return pub
+}
+
+// explainMismatch logs where the rebuilt image id differs from the published ref.
+func explainMismatch(ctx context.Context, t *testing.T, w *world.World, s world.Store, ref, id string) {
+	t.Helper()
+	diff, err := w.ConfigDiff(ctx, s, ref, id)
+	if err != nil {
+		diff = err.Error()
+	}
+	t.Logf("image configs, published and rebuilt:\n%s", diff)
+	if diff, err = w.TreeDiff(ctx, s, ref, id); err != nil {
+		diff = err.Error()
+	}
+	t.Logf("file trees, published and rebuilt:\n%s", diff)
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}

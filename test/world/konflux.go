@@ -1,0 +1,62 @@
+package world
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// Clone checks commit out of url into dir as Konflux's clone task does (a shallow fetch of
+// the commit, .git kept) and returns the commit's committer time, `git log -1 --pretty=%ct`.
+func (w *World) Clone(ctx context.Context, url, commit, dir string) (string, error) {
+	for _, args := range [][]string{
+		{"init", "-q", dir},
+		{"-C", dir, "remote", "add", "origin", url},
+		{"-C", dir, "fetch", "-q", "--depth=1", "origin", commit},
+		{"-C", dir, "checkout", "-q", "FETCH_HEAD"},
+	} {
+		if _, err := w.Run(ctx, Cmd{Path: w.Tools.Git, Args: args}); err != nil {
+			return "", fmt.Errorf("cloning %s at %s: %w", url, commit, err)
+		}
+	}
+	out, err := w.Run(ctx, Cmd{Path: w.Tools.Git, Args: []string{"-C", dir, "log", "-1", "--pretty=%ct"}})
+	if err != nil {
+		return "", fmt.Errorf("reading commit time of %s: %w", commit, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// KonfluxBuild runs scripts/konflux-build.sh, the replay of the buildah-oci-ta build step,
+// on the checkout source with the task parameters p, into store. It returns the image ID.
+func (w *World) KonfluxBuild(ctx context.Context, source string, p Params, s Store) (string, error) {
+	env := []string{
+		"SOURCE_DIR=" + source,
+		"BUILDAH=" + w.Tools.Buildah,
+		"BUILDAH_ROOT=" + s.Root,
+		"BUILDAH_RUNROOT=" + s.RunRoot,
+		"SIGNATURE_POLICY=" + w.Policy,
+	}
+	for _, name := range []string{
+		"CONTEXT", "DOCKERFILE", "BUILD_ARGS_FILE", "TARGET_STAGE", "COMMIT_SHA", "SOURCE_URL",
+		"SOURCE_DATE_EPOCH", "REWRITE_TIMESTAMP", "OMIT_HISTORY", "SKIP_INJECTIONS", "SKIP_UNUSED_STAGES",
+		"INHERIT_BASE_IMAGE_LABELS", "ICM_KEEP_COMPAT_LOCATION", "ANNOTATIONS_FILE", "IMAGE", "IMAGE_EXPIRES_AFTER",
+		"BUILD_TIMESTAMP", "SQUASH", "HERMETIC", "TLSVERIFY", "ADD_CAPABILITIES", "WORKINGDIR_MOUNT",
+		"YUM_REPOS_D_SRC", "YUM_REPOS_D_TARGET", "STORAGE_DRIVER",
+	} {
+		env = append(env, name+"="+p.String(name))
+	}
+	for _, name := range []string{"BUILD_ARGS", "LABELS", "ANNOTATIONS", "ENV_VARS"} {
+		env = append(env, name+"="+strings.Join(p.Array(name), "\n"))
+	}
+	script := filepath.Join(w.Root, "scripts", "konflux-build.sh")
+	out, err := w.Run(ctx, Cmd{Path: script, Env: env, Dir: source})
+	if err != nil {
+		return "", fmt.Errorf("building %s: %w", p.String("IMAGE"), err)
+	}
+	id := strings.TrimSpace(string(out))
+	if !IsImageID(id) {
+		return "", fmt.Errorf("building %s: konflux-build.sh printed %q, not an image ID", p.String("IMAGE"), out)
+	}
+	return id, nil
+}

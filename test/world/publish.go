@@ -1,0 +1,165 @@
+package world
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Build is one pipeline run's configuration: which commit of which repository, and the
+// build task parameters the pipeline sets explicitly.
+type Build struct {
+	Name         string // git repository and image repository
+	Commit       string
+	Params       Params            // on top of the task defaults and the pipeline's usual values
+	CloneParams  map[string]string // on top of the clone task's usual parameters
+	Attestations int               // pipeline runs that attest the same digest; 0 means 1
+}
+
+// Published is an image as Konflux leaves it: pushed, SBOM attached, provenance attested.
+type Published struct {
+	Ref         string // <registry>/<name>@sha256:<hex>
+	Digest      string
+	BuildID     string // the image ID the build printed
+	ImageID     string // what podman pull prints
+	Attestation []byte // what cosign verify-attestation prints
+	Params      Params // the build task parameters as recorded
+	StageImages []StageImage
+	SBOM        []byte
+}
+
+// Publish does what Konflux does for b and returns the result.
+func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error) {
+	dir, err := w.TempDir("publish-" + b.Name + "-")
+	if err != nil {
+		return pub, err
+	}
+	defer RemoveAll(dir)
+	gitURL := w.GitURL(b.Name)
+	source := filepath.Join(dir, "source")
+	timestamp, err := w.Clone(ctx, gitURL, b.Commit, source)
+	if err != nil {
+		return pub, err
+	}
+	repo := w.Registry + "/" + b.Name
+	image := repo + ":" + b.Commit
+	pub.Params = buildahOCITaDefaults.Overlay(Params{
+		"IMAGE":             image,
+		"SOURCE_ARTIFACT":   "oci:" + repo + "@sha256:" + sha256Hex([]byte(b.Commit)),
+		"COMMIT_SHA":        b.Commit,
+		"SOURCE_URL":        gitURL,
+		"SOURCE_DATE_EPOCH": timestamp,
+		"REWRITE_TIMESTAMP": "true",
+		"TLSVERIFY":         "false", // the loopback registry speaks plain HTTP
+	}).Overlay(w.substitute(b.Params))
+
+	store, err := w.NewStore("build-" + b.Name + "-")
+	if err != nil {
+		return pub, err
+	}
+	defer store.Remove()
+	if pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store); err != nil {
+		return pub, err
+	}
+	if pub.Digest, err = w.Push(ctx, store, image, image); err != nil {
+		return pub, err
+	}
+	pub.Ref = repo + "@" + pub.Digest
+	if pub.StageImages, err = w.stageImagesOf(ctx, source, pub.Params, store); err != nil {
+		return pub, err
+	}
+	if pub.SBOM, err = SBOM(repo, b.Commit, pub.Digest, pub.StageImages, time.Now()); err != nil {
+		return pub, err
+	}
+	sbomURL, err := w.attachSBOM(ctx, dir, repo, pub)
+	if err != nil {
+		return pub, err
+	}
+	buildahImage, err := w.BaseImage("buildah-task:latest")
+	if err != nil {
+		return pub, err
+	}
+	run := Run{
+		GitURL: gitURL, Commit: b.Commit, CommitTimestamp: timestamp, CloneParams: b.CloneParams,
+		BuildParams: pub.Params, BuildahImage: buildahImage, Digest: pub.Digest, SBOMBlobURL: sbomURL,
+		Started: time.Now().UTC().Truncate(time.Second),
+	}
+	for i := range max(b.Attestations, 1) {
+		run.Started = run.Started.Add(time.Duration(i) * time.Hour)
+		if err := w.attest(ctx, dir, pub.Ref, run, i); err != nil {
+			return pub, err
+		}
+	}
+	if pub.Attestation, err = w.VerifyAttestation(ctx, pub.Ref); err != nil {
+		return pub, err
+	}
+	if pub.ImageID, err = w.PullID(ctx, pub.Ref); err != nil {
+		return pub, err
+	}
+	return pub, nil
+}
+
+func (w *World) stageImagesOf(ctx context.Context, source string, p Params, s Store) ([]StageImage, error) {
+	containerfile := filepath.Join(source, p.String("CONTEXT"), p.String("DOCKERFILE"))
+	if _, err := os.Stat(containerfile); err != nil {
+		containerfile = filepath.Join(source, p.String("DOCKERFILE"))
+	}
+	args, err := BuildArgs(p, source)
+	if err != nil {
+		return nil, err
+	}
+	return w.StageImages(ctx, containerfile, args, p.String("TARGET_STAGE"), s)
+}
+
+func (w *World) attachSBOM(ctx context.Context, dir, repo string, pub Published) (string, error) {
+	path := filepath.Join(dir, "sbom.json")
+	if err := WriteFile(path, pub.SBOM, 0o644); err != nil {
+		return "", err
+	}
+	if err := w.AttachSBOM(ctx, pub.Ref, path); err != nil {
+		return "", err
+	}
+	return repo + "@sha256:" + sha256Hex(pub.SBOM), nil
+}
+
+func (w *World) attest(ctx context.Context, dir, ref string, run Run, n int) error {
+	pred, err := Predicate(run)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("predicate-%d.json", n))
+	if err := WriteFile(path, pred, 0o644); err != nil {
+		return err
+	}
+	return w.Attest(ctx, ref, path)
+}
+
+// substitute replaces the registry placeholder in parameter values.
+func (w *World) substitute(p Params) Params {
+	out := Params{}
+	for k, v := range p {
+		switch x := v.(type) {
+		case string:
+			out[k] = strings.ReplaceAll(x, RegistryPlaceholder, w.Registry)
+		case []string:
+			var a []string
+			for _, s := range x {
+				a = append(a, strings.ReplaceAll(s, RegistryPlaceholder, w.Registry))
+			}
+			out[k] = a
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
