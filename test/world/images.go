@@ -111,3 +111,13 @@ func (w *World) makeBaseImage(ctx context.Context, s Store, name string, labels 
 	}
 	return nil
 }
+
+// PullAs pulls pinned (<repo>@sha256:<hex>) into s and names it name, as a manual rebuild
+// must before building with the names the Containerfile writes.
+func (w *World) PullAs(ctx context.Context, s Store, pinned, name string) error {
+	if _, err := w.buildah(ctx, s, "pull", "--quiet", "--signature-policy", w.Policy, pinned); err != nil {
+		return err
+	}
+	_, err := w.buildah(ctx, s, "tag", pinned, name)
+	return err
+}
