@@ -54,6 +54,10 @@ func (p *Prepared) argv(inj *injection) []string {
 	// The task's defaults for what its environment set; nproc because buildah otherwise raises
 	// RLIMIT_NPROC, which needs CAP_SYS_RESOURCE.
 	a = append(a, "--layers=false", "--format=oci", "--isolation=chroot", "--ulimit", "nproc=4096:4096")
+	if t.SourceDateEpoch == "" {
+		// buildah's CLI code would otherwise take SOURCE_DATE_EPOCH from this process's environment.
+		a = append(a, "--source-date-epoch=")
+	}
 	return append(a, "-f", inj.containerfile, "-t", p.outputName(), p.ContextDir)
 }
 

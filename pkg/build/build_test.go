@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/containers/buildah"
+	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/storage"
 	"go.podman.io/storage/types"
 )
@@ -59,6 +60,10 @@ func writeTree(t *testing.T, files map[string]string) string {
 }
 
 func TestBuildScratchIsReproducible(t *testing.T) {
+	// None of these may reach the build: the task's environment had none of them.
+	t.Setenv("SOURCE_DATE_EPOCH", "1")
+	t.Setenv("BUILDAH_LAYERS", "true")
+	t.Setenv("BUILDAH_FORMAT", "docker")
 	policy := writePolicy(t)
 	src := writeTree(t, map[string]string{
 		"Containerfile": "FROM scratch\nLABEL a=b\nCOPY hello /hello\n",
@@ -86,5 +91,37 @@ func TestBuildScratchIsReproducible(t *testing.T) {
 	}
 	if ids[0] != ids[1] {
 		t.Fatalf("two builds of the same inputs gave %s and %s", ids[0], ids[1])
+	}
+}
+
+func TestBuildIgnoresSourceDateEpochInEnvironment(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1")
+	src := writeTree(t, map[string]string{"Containerfile": "FROM scratch\nCOPY Containerfile /\n"})
+	task := DefaultTask()
+	task.Dockerfile = "Containerfile"
+	p, err := Prepare(src, task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := newStore(t)
+	id, err := p.Build(context.Background(), Options{Store: store, PolicyPath: writePolicy(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := istorage.Transport.ParseStoreReference(store, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := ref.NewImage(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	cfg, err := img.OCIConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Created == nil || cfg.Created.Unix() == 1 {
+		t.Errorf("created %v: SOURCE_DATE_EPOCH from the environment reached the build", cfg.Created)
 	}
 }

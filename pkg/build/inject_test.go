@@ -94,6 +94,7 @@ func TestPrepareErrors(t *testing.T) {
 	for name, mod := range map[string]func(*Task){
 		"missing Containerfile": func(t *Task) { t.Dockerfile = "nope" },
 		"bare build arg":        func(t *Task) { t.Dockerfile = "Containerfile"; t.BuildArgs = []string{"HOME"} },
+		"bare env var":          func(t *Task) { t.Dockerfile = "Containerfile"; t.EnvVars = []string{"HOME"} },
 	} {
 		task := DefaultTask()
 		mod(&task)

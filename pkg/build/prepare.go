@@ -48,6 +48,11 @@ func Prepare(sourceDir string, t Task) (*Prepared, error) {
 	if p.BuildArgs, err = p.buildArgs(); err != nil {
 		return nil, err
 	}
+	for _, e := range t.EnvVars {
+		if !strings.Contains(e, "=") {
+			return nil, fmt.Errorf("%w: ENV_VARS entry %q has no value: buildah took it from the build's environment", ErrBadTask, e)
+		}
+	}
 	if p.File, err = ParseContainerfile(bytes.NewReader(p.content), p.BuildArgs); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadTask, err)
 	}
