@@ -11,7 +11,7 @@ import (
 // Exit codes, documented in the README.
 const (
 	exitDone        = 0
-	exitDifferent   = 1 // reserved: the rebuild is not identical to the published image
+	exitDifferent   = 1 // --verify: the rebuild is not identical to the published image
 	exitBadInput    = 2
 	exitUnavailable = 3
 	exitBuildFailed = 4
@@ -24,9 +24,14 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitDone
+	case errors.Is(err, errNotIdentical):
+		return exitDifferent
+	case errors.Is(err, errInterrupted):
+		return exitBuildFailed
 	case errors.Is(err, errUsage), errors.Is(err, provenance.ErrInvalidInput),
 		errors.Is(err, build.ErrBadTask), errors.Is(err, inputs.ErrUnpinned),
-		errors.Is(err, inputs.ErrSBOMMismatch), errors.Is(err, errBadRecipe):
+		errors.Is(err, inputs.ErrSBOMMismatch), errors.Is(err, errBadRecipe), errors.Is(err, inputs.ErrSBOMTooLarge),
+		errors.Is(err, inputs.ErrTampered):
 		return exitBadInput
 	case errors.Is(err, inputs.ErrUnavailable):
 		return exitUnavailable

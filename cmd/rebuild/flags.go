@@ -15,6 +15,18 @@ type config struct {
 	policy        string
 	workDir       string
 	quiet         bool
+	key           string // PEM public key file the envelopes must be signed with
+	allowLocalGit bool   // allow a git URL that is a local path or file://
+	verify        bool   // compare the rebuild with the published image
+	published     string // where to read the published image (transport:reference)
+	report        string // file for the JSON report
+	diffDir       string // folder for the differing files
+	attest        string // private key file to sign a verification summary with
+	attestOut     string // where the signed verification summary goes
+	kit           string // a rebuild kit folder: source, SBOM and images from it alone
+	source        string // a local clone, bare repository or git bundle of the source
+	images        string // an OCI layout holding the pinned images
+	sbomFile      string // a local copy of the SBOM (set by --kit)
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -23,7 +35,7 @@ Rebuilds a Konflux-built container image from its signed SLSA provenance (the ou
 cosign verify-attestation, one DSSE envelope per line) and prints the image ID, as
 podman pull prints it, on stdout. Progress goes to stderr.
 
-Exit codes: 0 done, 1 not identical (reserved), 2 bad input, 3 inputs unavailable
+Exit codes: 0 done (identical with --verify), 1 not identical (--verify), 2 bad input, 3 inputs unavailable
 (git, registry, SBOM), 4 build failed.
 
 Flags:
@@ -43,6 +55,17 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.policy, "policy", "", "signature policy `file` for pulls (default: /etc/containers/policy.json)")
 	fs.StringVar(&c.workDir, "workdir", "", "`dir` for the checkout and temporary files (default: $TMPDIR)")
 	fs.BoolVar(&c.quiet, "q", false, "print no progress, only warnings and errors")
+	fs.StringVar(&c.key, "key", "", "PEM public key `file` (ECDSA, RSA or Ed25519, as cosign writes it): only envelopes signed with it are read")
+	fs.BoolVar(&c.allowLocalGit, "allow-local-git", false, "allow a git URL that is a local path or file:// (default: only https, http and git)")
+	fs.BoolVar(&c.verify, "verify", false, "compare the rebuild with the published image: exit 0 when identical, 1 when not, with an explanation on stderr")
+	fs.StringVar(&c.published, "published", "", "where to read the published image: `REF` as oci:DIR[:REF], oci-archive:FILE, docker-archive:FILE or docker://NAME (default: docker://<subject>@<digest>; implies --verify)")
+	fs.StringVar(&c.report, "report", "", "write the comparison as JSON to `file` (implies --verify)")
+	fs.StringVar(&c.diffDir, "diff-dir", "", "extract the differing files of both sides into `dir`/published and dir/rebuilt (implies --verify)")
+	fs.StringVar(&c.attest, "attest", "", "sign the outcome as an SLSA verification summary (a DSSE envelope) with the unencrypted PKCS#8 EC private key `file` (implies --verify)")
+	fs.StringVar(&c.attestOut, "attest-out", "rebuild.vsa.json", "`file` the signed verification summary of --attest is written to")
+	fs.StringVar(&c.kit, "kit", "", "rebuild from the kit in `dir` (made by rebuild kit) alone, with no network: each item is checked against the provenance and the SBOM")
+	fs.StringVar(&c.source, "source", "", "check the pinned commit out of the local clone, bare repository or git bundle at `path` instead of its URL")
+	fs.StringVar(&c.images, "images", "", "read the pinned images by digest from the OCI layout in `dir` instead of their registries")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return c, err
@@ -52,6 +75,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("%w: unexpected argument %q: the attestation is read from stdin", errUsage, fs.Arg(0))
 	}
+	if err := useKit(&c); err != nil {
+		return c, err
+	}
+	c.verify = c.verify || c.published != "" || c.report != "" || c.diffDir != "" || c.attest != ""
 	storageSet := false
 	fs.Visit(func(f *flag.Flag) { storageSet = storageSet || f.Name == "storage" })
 	if storageSet && c.runRoot == "" {

@@ -21,9 +21,13 @@ type buildInputs struct {
 	work     string
 	prepared *build.Prepared
 	store    storage.Store
+	unlock   func() // releases the image name locks (see lockNames)
 }
 
 func (in *buildInputs) close() {
+	if in.unlock != nil {
+		in.unlock()
+	}
 	if in.store != nil {
 		_, _ = in.store.Shutdown(true)
 	}
@@ -48,17 +52,17 @@ func fetchInputs(ctx context.Context, cfg config, recipe *provenance.Recipe, r r
 	if in.work, err = os.MkdirTemp(cfg.workDir, "rebuild-"); err != nil {
 		return nil, fmt.Errorf("making a working folder: %w", err)
 	}
+	if err := tempInWorkDir(in.work); err != nil {
+		return nil, err
+	}
 	src := filepath.Join(in.work, "source")
-	r.phase("clone", "cloning %s at %s", recipe.Source.URL, recipe.Source.Commit)
-	if err := inputs.Checkout(ctx, recipe.Source.URL, recipe.Source.Commit, src, checkoutOptions(recipe, r)); err != nil {
-		return nil, fmt.Errorf("cloning %s at %s: %w", recipe.Source.URL, recipe.Source.Commit, err)
+	if err := checkoutSource(ctx, cfg, recipe, src, r); err != nil {
+		return nil, err
 	}
 	checkSourceDateEpoch(src, task, recipe, r)
 
 	sys := &types.SystemContext{SignaturePolicyPath: cfg.policy}
-	subject := sbomSubject(recipe)
-	r.phase("sbom", "fetching the SBOM of %s@%s", subject.Name, subject.Digest)
-	sbom, err := inputs.FetchSBOM(ctx, sys, subject, recipe.Task.Results["SBOM_BLOB_URL"])
+	sbom, err := readSBOM(ctx, cfg, sys, recipe, r)
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +80,10 @@ func fetchInputs(ctx context.Context, cfg config, recipe *provenance.Recipe, r r
 	if in.store, err = openStore(cfg); err != nil {
 		return nil, err
 	}
-	r.phase("pull", "pulling %d image(s) by digest", len(pins))
-	if err := inputs.Pull(ctx, in.store, sys, cfg.policy, pins, r.detail()); err != nil {
+	if in.unlock, err = lockNames(ctx, in.store.GraphRoot(), pins); err != nil {
+		return nil, err
+	}
+	if err := pullImages(ctx, cfg, in.store, sys, pins, r.detail(), r); err != nil {
 		return nil, err
 	}
 	return in, nil

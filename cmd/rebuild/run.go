@@ -26,12 +26,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		err = rebuild(ctx, cfg, stdin, stdout, reporter{w: stderr, quiet: cfg.quiet})
 	}
-	return fail(stderr, err)
+	return fail(stderr, interrupted(ctx, err))
 }
 
 // fail prints err as the one error line and returns its exit code.
 func fail(stderr io.Writer, err error) int {
-	if err != nil {
+	if err != nil && !errors.Is(err, errNotIdentical) { // the verdict is already printed
 		fmt.Fprintf(stderr, "rebuild: error: %v\n", err)
 	}
 	return exitCode(err)
@@ -40,6 +40,7 @@ func fail(stderr io.Writer, err error) int {
 // rebuild is the main job: read, fetch the inputs, build, print the image ID, then what
 // comes after the build.
 func rebuild(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer, r reporter) error {
+	stdin, input := recordInput(cfg, stdin)
 	recipe, err := readRecipe(cfg, stdin, r)
 	if err != nil {
 		return err
@@ -54,5 +55,5 @@ func rebuild(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer,
 		return err
 	}
 	fmt.Fprintln(stdout, id)
-	return afterBuild(ctx, cfg, recipe, id, r)
+	return afterBuild(ctx, cfg, recipe, in, id, input, r)
 }

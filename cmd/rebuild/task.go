@@ -3,64 +3,21 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/plan"
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
 
 // errBadRecipe marks a recipe that names a build this program cannot replay.
 var errBadRecipe = errors.New("cannot rebuild from this provenance")
 
-// taskFromParams reads the buildah task's recorded parameters into a build.Task; a parameter
-// that was not recorded keeps the task's default.
+// taskFromParams reads the buildah task's recorded parameters into a build.Task (see
+// plan.TaskFromParams, which rebuild plan shares).
 func taskFromParams(p provenance.Params) (build.Task, error) {
-	t := build.DefaultTask()
-	str := func(name string, dst *string) {
-		if p.Has(name) {
-			*dst = p.String(name)
-		}
-	}
-	flag := func(name string, dst *bool) {
-		if p.Has(name) {
-			*dst = p.String(name) == "true"
-		}
-	}
-	str("CONTEXT", &t.Context)
-	str("DOCKERFILE", &t.Dockerfile)
-	str("BUILD_ARGS_FILE", &t.BuildArgsFile)
-	str("TARGET_STAGE", &t.TargetStage)
-	str("ANNOTATIONS_FILE", &t.AnnotationsFile)
-	str("COMMIT_SHA", &t.CommitSHA)
-	str("SOURCE_URL", &t.SourceURL)
-	str("IMAGE_EXPIRES_AFTER", &t.ImageExpiresAfter)
-	str("IMAGE", &t.Image)
-	str("SOURCE_DATE_EPOCH", &t.SourceDateEpoch)
-	str("BUILD_TIMESTAMP", &t.BuildTimestamp)
-	t.BuildArgs = p.Array("BUILD_ARGS")
-	t.EnvVars = p.Array("ENV_VARS")
-	t.Labels = p.Array("LABELS")
-	t.Annotations = p.Array("ANNOTATIONS")
-	flag("REWRITE_TIMESTAMP", &t.RewriteTimestamp)
-	flag("OMIT_HISTORY", &t.OmitHistory)
-	flag("SKIP_INJECTIONS", &t.SkipInjections)
-	flag("SKIP_UNUSED_STAGES", &t.SkipUnusedStages)
-	flag("INHERIT_BASE_IMAGE_LABELS", &t.InheritBaseImageLabels)
-	flag("ICM_KEEP_COMPAT_LOCATION", &t.ICMKeepCompatLocation)
-	flag("SQUASH", &t.Squash)
-	flag("HERMETIC", &t.Hermetic)
-	if p.String("PREFETCH_INPUT") != "" {
-		return t, fmt.Errorf("%w: PREFETCH_INPUT is set: the build used prefetched content the provenance does not carry", errBadRecipe)
-	}
-	if f := p.String("BUILDAH_FORMAT"); f != "" && f != "oci" {
-		return t, fmt.Errorf("%w: BUILDAH_FORMAT %q: only oci is replayed", errBadRecipe, f)
-	}
-	for _, name := range []string{"BUILD_ARGS", "ENV_VARS", "LABELS", "ANNOTATIONS"} {
-		for _, v := range p.Array(name) {
-			if strings.ContainsAny(v, "\n\r") {
-				return t, fmt.Errorf("%w: %s entry %q contains a line break", errBadRecipe, name, v)
-			}
-		}
+	t, err := plan.TaskFromParams(p)
+	if err != nil {
+		return t, fmt.Errorf("%w: %w", errBadRecipe, err)
 	}
 	return t, nil
 }

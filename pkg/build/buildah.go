@@ -24,6 +24,9 @@ type Options struct {
 	Arch       string    // what `uname -m` printed on the task's machine; "" for this machine's
 	Progress   io.Writer // buildah's step lines; nil discards them
 	Now        func() time.Time
+	// ContainerSuffix names the build containers "<image>-<suffix>" (buildah's
+	// "working-container" when empty), so that a caller can find what a failed build left.
+	ContainerSuffix string
 }
 
 // Build replays the task: it writes the injected files, runs the build with the buildah
@@ -63,6 +66,7 @@ func (p *Prepared) Build(ctx context.Context, o Options) (string, error) {
 	opts.In = nil
 	opts.PullPolicy = define.PullNever
 	opts.SignaturePolicyPath = o.PolicyPath
+	opts.ContainerSuffix = o.ContainerSuffix
 	id, _, err := imagebuildah.BuildDockerfiles(ctx, o.Store, opts, files...)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBuild, err)

@@ -31,6 +31,9 @@ func Prepare(sourceDir string, t Task) (*Prepared, error) {
 	if t.Context == "" {
 		t.Context = "."
 	}
+	if err := t.checkPaths(sourceDir); err != nil {
+		return nil, err
+	}
 	p := &Prepared{Task: t, SourceDir: sourceDir, ContextDir: filepath.Join(sourceDir, t.Context)}
 	for _, candidate := range []string{filepath.Join(p.ContextDir, t.Dockerfile), filepath.Join(sourceDir, t.Dockerfile)} {
 		if _, err := os.Stat(candidate); err == nil {

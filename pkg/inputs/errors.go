@@ -10,6 +10,8 @@ var (
 	ErrUnavailable = errors.New("input unavailable")
 	// ErrSBOMMismatch marks an SBOM whose digest differs from the one the provenance records.
 	ErrSBOMMismatch = errors.New("SBOM does not match the provenance")
+	// ErrSBOMTooLarge marks an SBOM over MaxSBOMSize: bad input, as a mismatch is.
+	ErrSBOMTooLarge = errors.New("SBOM too large")
 	// ErrUnpinned marks a FROM image that neither the SBOM nor the Containerfile pins by digest.
 	ErrUnpinned = errors.New("image not pinned by digest")
 )

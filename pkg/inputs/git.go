@@ -118,7 +118,7 @@ func checkoutRepo(ctx context.Context, r *git.Repository, root string, commit pl
 // want any object, else every branch and tag, keeping no ref but pinnedRef.
 func fetchPinned(ctx context.Context, r *git.Repository, commit plumbing.Hash, progress io.Writer) error {
 	pinned := config.RefSpec(commit.String() + ":" + pinnedRef)
-	err := r.FetchContext(ctx, &git.FetchOptions{
+	err := fetchWithRetry(ctx, r, &git.FetchOptions{
 		RemoteName: remoteName,
 		RefSpecs:   []config.RefSpec{pinned},
 		Depth:      1,
@@ -138,7 +138,7 @@ func fetchPinned(ctx context.Context, r *git.Repository, commit plumbing.Hash, p
 }
 
 func fetchAllForCommit(ctx context.Context, r *git.Repository, commit plumbing.Hash, progress io.Writer) error {
-	err := r.FetchContext(ctx, &git.FetchOptions{
+	err := fetchWithRetry(ctx, r, &git.FetchOptions{
 		RemoteName: remoteName,
 		RefSpecs: []config.RefSpec{
 			"+refs/heads/*:refs/remotes/" + remoteName + "/*",
@@ -157,6 +157,17 @@ func fetchAllForCommit(ctx context.Context, r *git.Repository, commit plumbing.H
 		return fmt.Errorf("%w: commit %s is on no branch or tag: %w", ErrUnavailable, commit, err)
 	}
 	return r.Storer.SetReference(plumbing.NewHashReference(pinnedRef, commit))
+}
+
+// fetchWithRetry fetches as opt says, retrying what a retry can fix (see retry).
+func fetchWithRetry(ctx context.Context, r *git.Repository, opt *git.FetchOptions) error {
+	return retry(ctx, retries.transferTimeout, func(ctx context.Context) error {
+		err := r.FetchContext(ctx, opt)
+		if errors.Is(err, git.NoErrAlreadyUpToDate) {
+			return nil
+		}
+		return err
+	})
 }
 
 func dropFetchedRefs(r *git.Repository) error {

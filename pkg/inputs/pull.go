@@ -76,7 +76,10 @@ func pullOne(ctx context.Context, store storage.Store, sys *types.SystemContext,
 		return err
 	}
 	if id == "" {
-		if err := copyImage(ctx, store, sys, pc, pinned, progress); err != nil {
+		err := retry(ctx, retries.transferTimeout, func(ctx context.Context) error {
+			return copyImage(ctx, store, sys, pc, pinned, progress)
+		})
+		if err != nil {
 			return err
 		}
 		if id, err = imageWithDigest(store, pinned.Digest()); err != nil {
@@ -134,7 +137,7 @@ func copyImage(ctx context.Context, store storage.Store, sys *types.SystemContex
 		DestinationCtx: sys,
 	})
 	if err != nil {
-		if isNetworkError(err) {
+		if isNetworkError(err) || transient(err) {
 			return fmt.Errorf("%w: copying: %w", ErrUnavailable, err)
 		}
 		return fmt.Errorf("copying: %w", err)

@@ -46,12 +46,27 @@ func FetchSBOM(ctx context.Context, sys *types.SystemContext, subject provenance
 		}
 	}
 
-	sources := []func() ([]byte, error){
-		func() ([]byte, error) { return sbomByTag(ctx, sys, named, subjectDigest) },
-		func() ([]byte, error) { return sbomByReferrers(ctx, sys, named, subjectDigest) },
+	var data []byte
+	err = retry(ctx, retries.requestTimeout, func(ctx context.Context) error {
+		var err error
+		data, err = trySBOMSources(ctx, sys, named, subjectDigest, blobRepo, want)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fetching SBOM for %s@%s: %w", named, subjectDigest, err)
 	}
-	if blobURL != "" {
-		sources = append(sources, func() ([]byte, error) { return sbomByBlob(ctx, sys, blobRepo, subjectDigest, want) })
+	return data, nil
+}
+
+// trySBOMSources tries each place an SBOM may be, in order, once; blobRepo is nil when the
+// provenance records no SBOM blob, want "" when it records no digest.
+func trySBOMSources(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest, blobRepo reference.Named, want digest.Digest) ([]byte, error) {
+	sources := []func() ([]byte, error){
+		func() ([]byte, error) { return sbomByTag(ctx, sys, named, subject) },
+		func() ([]byte, error) { return sbomByReferrers(ctx, sys, named, subject) },
+	}
+	if blobRepo != nil {
+		sources = append(sources, func() ([]byte, error) { return sbomByBlob(ctx, sys, blobRepo, subject, want) })
 	}
 	var errs []error
 	mismatch := false
@@ -69,9 +84,9 @@ func FetchSBOM(ctx context.Context, sys *types.SystemContext, subject provenance
 		return data, nil
 	}
 	if mismatch {
-		return nil, fmt.Errorf("fetching SBOM for %s@%s: %w: the provenance records %s: %v", named, subjectDigest, ErrSBOMMismatch, want, errors.Join(errs...))
+		return nil, finalError{fmt.Errorf("%w: the provenance records %s: %v", ErrSBOMMismatch, want, errors.Join(errs...))}
 	}
-	return nil, fmt.Errorf("fetching SBOM for %s@%s: %w", named, subjectDigest, errors.Join(errs...))
+	return nil, errors.Join(errs...)
 }
 
 func parseBlobURL(blobURL string) (reference.Named, digest.Digest, error) {
@@ -213,7 +228,7 @@ func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest, size 
 		return nil, fmt.Errorf("blob digest %q: %w", d, err)
 	}
 	if size > MaxSBOMSize {
-		return nil, fmt.Errorf("SBOM of %d bytes is over the %d byte limit", size, MaxSBOMSize)
+		return nil, finalError{fmt.Errorf("%w: %d bytes, over the %d byte limit", ErrSBOMTooLarge, size, MaxSBOMSize)}
 	}
 	rc, _, err := src.GetBlob(ctx, types.BlobInfo{Digest: d, Size: size}, none.NoCache)
 	if err != nil {
@@ -225,7 +240,7 @@ func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest, size 
 		return nil, fmt.Errorf("%w: reading blob %s: %w", ErrUnavailable, d, err)
 	}
 	if len(data) > MaxSBOMSize {
-		return nil, fmt.Errorf("SBOM blob %s is over the %d byte limit", d, MaxSBOMSize)
+		return nil, finalError{fmt.Errorf("%w: blob %s is over the %d byte limit", ErrSBOMTooLarge, d, MaxSBOMSize)}
 	}
 	if got := d.Algorithm().FromBytes(data); got != d {
 		return nil, fmt.Errorf("blob %s has digest %s", d, got)

@@ -115,7 +115,7 @@ func TestRead(t *testing.T) {
 			name:    "wrong predicate type",
 			file:    "wrong-predicate-type.jsonl",
 			wantIs:  ErrUnsupported,
-			wantErr: `line 1: unsupported predicate type "https://slsa.dev/provenance/v1" (want "https://slsa.dev/provenance/v0.2")`,
+			wantErr: `line 1: unsupported predicate type "https://slsa.dev/provenance/v0.1" (want "https://slsa.dev/provenance/v0.2" or "https://slsa.dev/provenance/v1")`,
 		},
 		{
 			name: "matrix picks the build whose IMAGE_DIGEST is a subject",

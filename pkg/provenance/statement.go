@@ -20,6 +20,7 @@ const (
 // a newer SLSA version is one more entry.
 var predicateDecoders = map[string]func(subjects []Subject, predicate json.RawMessage) (*Recipe, error){
 	PredicateSLSAV02: decodeSLSAV02,
+	PredicateSLSAV1:  decodeSLSAV1,
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -72,7 +73,7 @@ func decodeEnvelope(env Envelope) (*Recipe, error) {
 	}
 	decode, ok := predicateDecoders[st.PredicateType]
 	if !ok {
-		return nil, newError(ErrUnsupported, "unsupported predicate type %q (want %q)", st.PredicateType, PredicateSLSAV02)
+		return nil, newError(ErrUnsupported, "unsupported predicate type %q (want %q or %q)", st.PredicateType, PredicateSLSAV02, PredicateSLSAV1)
 	}
 	if len(st.Subject) == 0 {
 		return nil, newError(ErrMissing, "statement has no subject")

@@ -19,6 +19,8 @@ type Build struct {
 	Params       Params            // on top of the task defaults and the pipeline's usual values
 	CloneParams  map[string]string // on top of the clone task's usual parameters
 	Attestations int               // pipeline runs that attest the same digest; 0 means 1
+	// SBOMImages, when set, changes what the SBOM records (input drift: see drift.go).
+	SBOMImages func([]StageImage) []StageImage
 }
 
 // Published is an image as Konflux leaves it: pushed, SBOM attached, provenance attested.
@@ -72,6 +74,9 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	pub.Ref = repo + "@" + pub.Digest
 	if pub.StageImages, err = w.stageImagesOf(ctx, source, pub.Params, store); err != nil {
 		return pub, err
+	}
+	if b.SBOMImages != nil {
+		pub.StageImages = b.SBOMImages(pub.StageImages)
 	}
 	if pub.SBOM, err = SBOM(repo, b.Commit, pub.Digest, pub.StageImages, time.Now()); err != nil {
 		return pub, err

@@ -52,7 +52,7 @@ envelope "$base" >envelope-v02.jsonl
 envelope statement-v1.json >envelope-v1.jsonl
 { envelope "$base"; envelope statement-v02-two-subjects.json; } >agree.jsonl
 { envelope "$base"; echo; envelope statement-v02-build-args.json; } >disagree.jsonl
-envelope statement-slsa-v1.json >wrong-predicate-type.jsonl
+jq '.predicateType = "https://slsa.dev/provenance/v0.1"' "$base" | envelope /dev/stdin >wrong-predicate-type.jsonl
 envelope "$base" text/plain >wrong-payload-type.jsonl
 {
 	envelope "$base"

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"go.podman.io/image/v5/types"
+
+	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/inputs"
+	"github.com/rebuild-project/rebuild/pkg/kit"
+)
+
+func init() { commands["kit"] = kitCommand }
+
+// maxAttestationSize bounds the attestation lines the kit command keeps.
+const maxAttestationSize = 64 << 20
+
+const kitUsage = `Usage: rebuild kit [flags] DIR < attestation.json
+
+Writes into DIR (absent or empty) everything a rebuild of the attested image needs, for a
+host with no network: the attestation lines (attestation.jsonl), the SBOM (sbom.spdx.json),
+the source at the pinned commit with its submodules as a git bundle (source.bundle), every
+builder and base image by digest in an OCI layout (images/), and a listing of them with
+their sha256 digests and sizes (manifest.json). Then, offline:
+
+    rebuild --kit DIR < attestation.json
+
+Exit codes as rebuild's: 0 done, 2 bad input, 3 inputs unavailable.
+
+Flags:
+`
+
+type kitConfig struct {
+	dir  string
+	base config // the rebuild's flags the kit command shares: --key, --policy, --workdir, -q
+}
+
+func kitCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var c kitConfig
+	fs := flag.NewFlagSet("rebuild kit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, kitUsage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.base.key, "key", "", "PEM public key `file` the envelopes must be signed with, as for rebuild")
+	fs.BoolVar(&c.base.allowLocalGit, "allow-local-git", false, "allow a git URL that is a local path or file://, as for rebuild")
+	fs.StringVar(&c.base.policy, "policy", "", "signature policy `file` for the image copies (default: /etc/containers/policy.json)")
+	fs.StringVar(&c.base.workDir, "workdir", "", "`dir` for the checkout (default: $TMPDIR)")
+	fs.BoolVar(&c.base.quiet, "q", false, "print no progress, only warnings and errors")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitDone
+		}
+		return fail(stderr, fmt.Errorf("%w: %w", errUsage, err))
+	}
+	if fs.NArg() != 1 {
+		return fail(stderr, fmt.Errorf("%w: rebuild kit takes one argument, the kit's folder; the attestation is read from stdin", errUsage))
+	}
+	c.dir = fs.Arg(0)
+	return fail(stderr, interrupted(ctx, makeKit(ctx, c, stdin, reporter{w: stderr, quiet: c.base.quiet})))
+}
+
+// makeKit fetches what a rebuild would (the checkout, the SBOM, the pinned images) and
+// writes it as a kit.
+func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, r reporter) error {
+	attestation, err := io.ReadAll(io.LimitReader(stdin, maxAttestationSize+1))
+	if err != nil {
+		return fmt.Errorf("reading stdin: %w", err)
+	}
+	if len(attestation) > maxAttestationSize {
+		return fmt.Errorf("%w: the attestation on stdin is over %d bytes", errUsage, maxAttestationSize)
+	}
+	recipe, err := readRecipe(c.base, bytes.NewReader(attestation), r)
+	if err != nil {
+		return err
+	}
+	task, err := taskFromParams(recipe.Task.Params)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(c.base.workDir, "rebuild-kit-")
+	if err != nil {
+		return fmt.Errorf("making a working folder: %w", err)
+	}
+	defer os.RemoveAll(work)
+	src := filepath.Join(work, "source")
+	if err := checkoutSource(ctx, c.base, recipe, src, r); err != nil {
+		return err
+	}
+
+	sys := &types.SystemContext{SignaturePolicyPath: c.base.policy}
+	blobURL := recipe.Task.Results["SBOM_BLOB_URL"]
+	if blobURL == "" {
+		r.warn("the provenance records no SBOM_BLOB_URL: rebuild --kit cannot check this kit's SBOM and will refuse it")
+	}
+	sbom, err := readSBOM(ctx, c.base, sys, recipe, r)
+	if err != nil {
+		return err
+	}
+	images, err := inputs.ParseSBOM(sbom)
+	if err != nil {
+		return err
+	}
+	prepared, err := build.Prepare(src, task)
+	if err != nil {
+		return err
+	}
+	pins, err := inputs.Resolve(froms(prepared), images)
+	if err != nil {
+		return err
+	}
+	r.phase("kit", "writing the source bundle and %d image(s) into %s", len(pins), c.dir)
+	m, err := kit.Write(ctx, c.dir, kit.Contents{
+		Attestation: attestation,
+		SBOM:        sbom,
+		Checkout:    src,
+		URL:         recipe.Source.URL,
+		Commit:      recipe.Source.Commit,
+		Pins:        pins,
+		Sys:         sys,
+		PolicyPath:  c.base.policy,
+		Progress:    r.detail(),
+	})
+	if err != nil {
+		return err
+	}
+	s := m.Sizes
+	r.phase("kit", "%s: %d files, %d bytes; the parts: %d (attestation %d, SBOM %d, source files %d as a %d-byte bundle, images %d as a %d-byte layout)",
+		c.dir, len(m.Files)+1, s.Kit, s.Parts, s.Attestation, s.SBOM, s.SourceFiles, s.Bundle, s.Images, s.Layout)
+	return nil
+}

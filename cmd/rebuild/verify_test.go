@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"testing"
+
+	"go.podman.io/image/v5/transports"
+
+	"github.com/rebuild-project/rebuild/pkg/provenance"
+)
+
+func TestPublishedRef(t *testing.T) {
+	subject := provenance.Subject{Name: "quay.example/org/app", Digest: "sha256:" + repeat("a", 64)}
+	for _, tc := range []struct {
+		flag, want string
+		bad        bool
+	}{
+		{"", "docker://quay.example/org/app@sha256:" + repeat("a", 64), false},
+		{"docker://quay.example/org/app@sha256:" + repeat("b", 64), "docker://quay.example/org/app@sha256:" + repeat("b", 64), false},
+		{"oci:/srv/layout:app", "oci:/srv/layout:app", false},
+		{"oci-archive:/srv/app.tar", "oci-archive:/srv/app.tar:", false},
+		{"docker-archive:/srv/app.tar", "docker-archive:/srv/app.tar", false},
+		{"/srv/app.tar", "", true},
+		{"containers-storage:app", "", true},
+		{"docker://UPPER/case", "", true},
+	} {
+		ref, err := publishedRef(tc.flag, subject)
+		switch {
+		case tc.bad:
+			if !errors.Is(err, errUsage) {
+				t.Errorf("publishedRef(%q) = %v, want a usage error", tc.flag, err)
+			}
+		case err != nil:
+			t.Errorf("publishedRef(%q): %v", tc.flag, err)
+		case transports.ImageName(ref) != tc.want:
+			t.Errorf("publishedRef(%q) = %s, want %s", tc.flag, transports.ImageName(ref), tc.want)
+		}
+	}
+}
+
+func TestVerifyFlagsImplyVerify(t *testing.T) {
+	for _, args := range [][]string{{"--verify"}, {"--published", "oci:/x"}, {"--report", "r.json"}, {"--diff-dir", "d"}, {"--attest", "k.pem"}} {
+		cfg, err := parseFlags(args, io.Discard)
+		if err != nil || !cfg.verify {
+			t.Errorf("parseFlags(%q): verify %v, err %v", args, cfg.verify, err)
+		}
+	}
+	if cfg, err := parseFlags(nil, io.Discard); err != nil || cfg.verify {
+		t.Errorf("parseFlags(): verify %v, err %v", cfg.verify, err)
+	}
+}
+
+func repeat(s string, n int) string {
+	out := ""
+	for range n {
+		out += s
+	}
+	return out
+}

@@ -1,0 +1,162 @@
+package compare
+
+import (
+	"archive/tar"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"go.podman.io/image/v5/pkg/blobinfocache/none"
+	"go.podman.io/image/v5/pkg/compression"
+)
+
+// labelsPaths are where Konflux's task injects labels.json.
+var labelsPaths = map[string]bool{"usr/share/buildinfo/labels.json": true, "root/buildinfo/labels.json": true}
+
+const maxLabelsJSON = 1 << 20
+
+// paxSkip are PAX records FileMeta holds in its own fields.
+var paxSkip = map[string]bool{
+	"path": true, "linkpath": true, "size": true, "uid": true, "gid": true, "uname": true, "gname": true,
+	"mtime": true, "atime": true, "ctime": true,
+}
+
+// layerFiles is the index of one layer's tar: per-path metadata, in tar order.
+type layerFiles struct {
+	files map[string]*FileMeta
+	order []string // paths in tar order (last occurrence wins in files)
+}
+
+// openLayer returns the uncompressed tar stream of layer i of s.
+func openLayer(ctx context.Context, s *side, i int) (io.ReadCloser, error) {
+	rc, _, err := s.src.GetBlob(ctx, s.layers[i], none.NoCache)
+	if err != nil {
+		return nil, fmt.Errorf("fetching layer %d (%s): %w", i, s.layers[i].Digest, err)
+	}
+	dec, _, err := compression.AutoDecompress(rc)
+	if err != nil {
+		rc.Close()
+		return nil, fmt.Errorf("decompressing layer %d (%s): %w", i, s.layers[i].Digest, err)
+	}
+	return &closeBoth{Reader: dec, closers: []io.Closer{dec, rc}}, nil
+}
+
+type closeBoth struct {
+	io.Reader
+	closers []io.Closer
+}
+
+func (c *closeBoth) Close() error {
+	var errs []error
+	for _, x := range c.closers {
+		errs = append(errs, x.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// indexLayer reads layer i of s entry by entry, hashing file contents as they stream past.
+// A labels.json at a Konflux path is kept in s.labelsRaw.
+func indexLayer(ctx context.Context, s *side, i int) (*layerFiles, error) {
+	rc, err := openLayer(ctx, s, i)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	lf, err := indexTar(rc, func(name string, data []byte) { s.labelsRaw = data })
+	if err != nil {
+		return nil, fmt.Errorf("reading layer %d (%s): %w", i, s.layers[i].Digest, err)
+	}
+	return lf, nil
+}
+
+// indexTar reads a tar stream into a layerFiles. keep, when not nil, receives the first
+// maxLabelsJSON bytes of each regular file at a labelsPaths path.
+func indexTar(r io.Reader, keep func(name string, data []byte)) (*layerFiles, error) {
+	lf := &layerFiles{files: map[string]*FileMeta{}}
+	tr := tar.NewReader(r)
+	for n := 0; ; n++ {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return lf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		name := cleanPath(h.Name)
+		m := metaOf(h, n)
+		if h.Typeflag == tar.TypeReg {
+			sum := sha256.New()
+			body := io.TeeReader(tr, sum)
+			if keep != nil && labelsPaths[name] {
+				data, err := io.ReadAll(io.LimitReader(body, maxLabelsJSON))
+				if err != nil {
+					return nil, fmt.Errorf("reading %s: %w", name, err)
+				}
+				keep(name, data)
+			}
+			if _, err := io.Copy(io.Discard, body); err != nil {
+				return nil, fmt.Errorf("reading %s: %w", name, err)
+			}
+			m.Digest = "sha256:" + hex.EncodeToString(sum.Sum(nil))
+		}
+		if _, seen := lf.files[name]; !seen {
+			lf.order = append(lf.order, name)
+		}
+		lf.files[name] = m
+	}
+}
+
+func metaOf(h *tar.Header, index int) *FileMeta {
+	m := &FileMeta{
+		Type: typeName(h.Typeflag), Mode: fmt.Sprintf("%04o", h.Mode&0o7777), UID: h.Uid, GID: h.Gid,
+		Uname: h.Uname, Gname: h.Gname,
+		Mtime: h.ModTime.UTC(), Size: h.Size, Index: index,
+	}
+	if h.Typeflag == tar.TypeSymlink || h.Typeflag == tar.TypeLink {
+		m.Link = h.Linkname
+		if h.Typeflag == tar.TypeLink {
+			m.Link = cleanPath(h.Linkname)
+		}
+	}
+	for k, v := range h.PAXRecords {
+		if paxSkip[k] {
+			continue
+		}
+		if m.Xattrs == nil {
+			m.Xattrs = map[string]string{}
+		}
+		m.Xattrs[k] = v
+	}
+	return m
+}
+
+func typeName(t byte) string {
+	switch t {
+	case tar.TypeReg:
+		return "file"
+	case tar.TypeDir:
+		return "dir"
+	case tar.TypeSymlink:
+		return "symlink"
+	case tar.TypeLink:
+		return "hardlink"
+	case tar.TypeChar:
+		return "char"
+	case tar.TypeBlock:
+		return "block"
+	case tar.TypeFifo:
+		return "fifo"
+	}
+	return fmt.Sprintf("type-%c", t)
+}
+
+// cleanPath is a tar entry name relative to the root, without "./" or a trailing slash.
+func cleanPath(name string) string {
+	p := path.Clean("/" + name)
+	return strings.TrimPrefix(p, "/")
+}

@@ -1,0 +1,149 @@
+package inputs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// ErrTampered marks a local input (a git bundle or clone, an OCI layout, an SBOM file) whose
+// content does not match the digests the signed provenance and the SBOM give.
+var ErrTampered = errors.New("local input does not match its pinned digest")
+
+// CheckoutFrom checks commit out into dir as Checkout does, taking the objects from the
+// local source at sourcePath instead of the network: a git bundle file, a clone, or a bare
+// repository. Every object is hashed again as it is read, so a source whose content was
+// changed fails with ErrTampered. url, the repository's URL in the provenance, is recorded
+// as the origin remote, as Checkout records it. Submodules come from the same bundle (a
+// rebuild kit's bundle holds their commits too) or, for a repository, from its
+// .git/modules/<name> or the submodule's worktree.
+func CheckoutFrom(ctx context.Context, sourcePath, url, commit, dir string, opt CheckoutOptions) error {
+	if !plumbing.IsHash(commit) {
+		return fmt.Errorf("checking out %s: %q is not a full commit hash", sourcePath, commit)
+	}
+	src, err := openLocalSource(sourcePath)
+	if err != nil {
+		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
+	}
+	if err := prepareDir(dir); err != nil {
+		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
+	}
+	r, err := git.PlainInit(dir, false)
+	if err != nil {
+		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
+	}
+	if _, err := r.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{url}}); err != nil {
+		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
+	}
+	if err := checkoutLocal(ctx, src, r, dir, plumbing.NewHash(commit), opt); err != nil {
+		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
+	}
+	return nil
+}
+
+// openLocalSource opens path as a bundle when it is a file, else as a repository.
+func openLocalSource(path string) (localSource, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if fi.Mode().IsRegular() {
+		return bundleSource{path: path}, nil
+	}
+	return openRepoSource(path)
+}
+
+// checkoutLocal loads commit from src into r (whose worktree is root), checks it out
+// detached, and does the same for its submodules.
+func checkoutLocal(ctx context.Context, src localSource, r *git.Repository, root string, commit plumbing.Hash, opt CheckoutOptions) error {
+	if err := src.load(ctx, r, commit); err != nil {
+		return err
+	}
+	if err := r.Storer.SetReference(plumbing.NewHashReference(pinnedRef, commit)); err != nil {
+		return err
+	}
+	c, err := r.CommitObject(commit)
+	if err != nil {
+		return err
+	}
+	if c.NumParents() > 0 {
+		// As a fetch at depth 1 leaves it: the parents are not here.
+		if err := r.Storer.SetShallow([]plumbing.Hash{commit}); err != nil {
+			return err
+		}
+	}
+	w, err := r.Worktree()
+	if err != nil {
+		return err
+	}
+	if err := w.Checkout(&git.CheckoutOptions{Hash: commit, Force: true}); err != nil {
+		return fmt.Errorf("checking out the worktree: %w", err)
+	}
+	var subs git.Submodules
+	if opt.Submodules {
+		if subs, err = w.Submodules(); err != nil {
+			return fmt.Errorf("reading submodules: %w", err)
+		}
+	}
+	skipped := map[string]bool{}
+	if len(opt.SparseDirs) > 0 {
+		if skipped, err = applySparse(r, root, opt.SparseDirs); err != nil {
+			return err
+		}
+	}
+	for _, sub := range subs {
+		if skipped[sub.Config().Path] {
+			continue
+		}
+		if err := checkoutLocalSubmodule(ctx, src, r, root, sub, opt); err != nil {
+			return fmt.Errorf("submodule %s: %w", sub.Config().Path, err)
+		}
+	}
+	return fixModes(r, root)
+}
+
+// checkoutLocalSubmodule checks sub out at the commit the superproject r records, from the
+// source's copy of the submodule, with its git directory under .git/modules as git does.
+func checkoutLocalSubmodule(ctx context.Context, src localSource, r *git.Repository, root string, sub *git.Submodule, opt CheckoutOptions) error {
+	cfg := sub.Config()
+	if !safeRelPath(cfg.Name) || !safeRelPath(cfg.Path) {
+		return fmt.Errorf("unsafe submodule name %q or path %q", cfg.Name, cfg.Path)
+	}
+	idx, err := r.Storer.Index()
+	if err != nil {
+		return err
+	}
+	entry, err := idx.Entry(cfg.Path)
+	if err != nil {
+		return fmt.Errorf("finding the recorded commit: %w", err)
+	}
+	remote, err := r.Remote(remoteName)
+	if err != nil {
+		return err
+	}
+	cfg.URL = resolveSubmoduleURL(remote.Config().URLs[0], cfg.URL)
+	if err := sub.Init(); err != nil && err != git.ErrSubmoduleAlreadyInitialized {
+		return err
+	}
+	subRoot := filepath.Join(root, filepath.FromSlash(cfg.Path))
+	if err := os.MkdirAll(subRoot, 0o755); err != nil {
+		return err
+	}
+	sr, err := sub.Repository()
+	if err != nil {
+		return fmt.Errorf("initialising: %w", err)
+	}
+	subSrc, err := src.submodule(cfg.Name, cfg.Path)
+	if err != nil {
+		return err
+	}
+	inner := opt
+	inner.SparseDirs = nil
+	return checkoutLocal(ctx, subSrc, sr, subRoot, entry.Hash, inner)
+}

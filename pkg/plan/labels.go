@@ -1,0 +1,100 @@
+package plan
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+
+	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/pkg/blobinfocache/none"
+	"go.podman.io/image/v5/pkg/compression"
+	"go.podman.io/image/v5/types"
+
+	"github.com/rebuild-project/rebuild/pkg/provenance"
+)
+
+// Bounds on what recordedBuildah reads of the published image.
+const (
+	labelsLayers    = 3        // the injected COPY lines are the last layers
+	maxLabelsLayer  = 16 << 20 // compressed size of a layer worth opening
+	maxLabelsJSON   = 1 << 20
+	maxManifestSize = 4 << 20
+)
+
+var labelsPaths = map[string]bool{"usr/share/buildinfo/labels.json": true, "root/buildinfo/labels.json": true}
+
+// recordedBuildah reads io.buildah.version from the labels.json the task injected into the
+// published image, looking only at its last few small layers.
+func recordedBuildah(ctx context.Context, sys *types.SystemContext, s provenance.Subject) (string, error) {
+	ref, err := docker.ParseReference("//" + s.Name + "@" + s.Digest)
+	if err != nil {
+		return "", err
+	}
+	src, err := ref.NewImageSource(ctx, sys)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	blob, mt, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	if len(blob) > maxManifestSize || manifest.MIMETypeIsMultiImage(mt) {
+		return "", fmt.Errorf("%s is not one image's manifest", s.Digest)
+	}
+	m, err := manifest.FromBlob(blob, mt)
+	if err != nil {
+		return "", err
+	}
+	layers := m.LayerInfos()
+	for i := len(layers) - 1; i >= 0 && i >= len(layers)-labelsLayers; i-- {
+		l := layers[i]
+		if l.Size > maxLabelsLayer || l.Size < 0 {
+			continue
+		}
+		data, err := labelsFromLayer(ctx, src, l.BlobInfo)
+		if errors.Is(err, errNoLabels) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		var labels map[string]string
+		if err := json.Unmarshal(data, &labels); err != nil {
+			return "", fmt.Errorf("reading labels.json: %w", err)
+		}
+		return labels["io.buildah.version"], nil
+	}
+	return "", errNoLabels
+}
+
+func labelsFromLayer(ctx context.Context, src types.ImageSource, info types.BlobInfo) ([]byte, error) {
+	rc, _, err := src.GetBlob(ctx, info, none.NoCache)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	plain, _, err := compression.AutoDecompress(io.LimitReader(rc, maxLabelsLayer))
+	if err != nil {
+		return nil, err
+	}
+	defer plain.Close()
+	tr := tar.NewReader(plain)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, errNoLabels
+		}
+		if err != nil {
+			return nil, err
+		}
+		if h.Typeflag == tar.TypeReg && labelsPaths[path.Clean("/" + h.Name)[1:]] {
+			return io.ReadAll(io.LimitReader(tr, maxLabelsJSON))
+		}
+	}
+}

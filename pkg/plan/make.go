@@ -1,0 +1,216 @@
+package plan
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/inputs"
+)
+
+// Env is the host a rebuild would run on.
+type Env struct {
+	Platform       string    // os/arch of this host
+	BuildahVersion string    // the buildah library version this binary builds with
+	Now            time.Time // stands for the task's clock when the build recorded no timestamp
+}
+
+// Tree is the source at the pinned commit. ReadFile fails for a path that is not a file.
+type Tree interface {
+	ReadFile(name string) ([]byte, error)
+}
+
+// Evidence is what was learnt of the inputs beyond the provenance; the zero value is offline.
+type Evidence struct {
+	Online bool
+	// Tree is the source at the commit; nil when not fetched.
+	Tree Tree
+	// CommitTime is the commit's committer time in seconds, "" when unknown.
+	CommitTime string
+	// SBOM holds the SBOM's builder and base images; SBOMRead says it was fetched.
+	SBOM     []inputs.Image
+	SBOMRead bool
+	// RecordedBuildah is io.buildah.version from the published image's labels.json;
+	// BuildahErr says why it is "" online.
+	RecordedBuildah string
+	BuildahErr      error
+	// Findings are what gathering the evidence found (unreachable commit, SBOM, ...).
+	Findings []Finding
+}
+
+// Make plans the rebuild of a: what would be built, and the findings.
+func Make(a *Attestation, env Env, ev Evidence) *Plan {
+	rec := a.Lenient.Recipe
+	p := &Plan{Schema: Schema, Offline: !ev.Online}
+	for _, s := range rec.Subjects {
+		p.Subjects = append(p.Subjects, Subject(s))
+	}
+	cp := rec.Source.CloneParams
+	p.Source = Source{
+		URL: rec.Source.URL, Commit: rec.Source.Commit,
+		Submodules: !cp.Has("submodules") || cp.String("submodules") == "true",
+		Checked:    ev.Online && ev.Tree != nil,
+	}
+	if dirs := cp.String("sparseCheckoutDirectories"); dirs != "" {
+		p.Source.SparseDirs = strings.FieldsFunc(dirs, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+	}
+	p.Findings = append(p.Findings, a.gapFindings()...)
+	p.Findings = append(p.Findings, ev.Findings...)
+
+	c := a.chooseBuild(env.Platform)
+	p.Findings = append(p.Findings, c.findings...)
+	if c.task != nil {
+		p.planTask(c, rec.Source.CommitTimestamp, env, ev)
+	}
+	if a.Strict != nil && !p.has(SeverityError) {
+		p.add(CodeUnreadable, "the rebuild command cannot read this provenance: %v", a.Strict)
+	}
+	p.sortFindings()
+	p.judge()
+	p.emptyNotNull()
+	return p
+}
+
+// emptyNotNull makes lists that are empty encode as [] rather than null.
+func (p *Plan) emptyNotNull() {
+	for _, l := range []*[]string{&p.Source.SparseDirs, &p.BuildArgs, &p.EnvVars, &p.Platform.Others,
+		&p.Labels, &p.Annotations, &p.Injected, &p.LabelsJSON} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if p.Subjects == nil {
+		p.Subjects = []Subject{}
+	}
+	if p.Images == nil {
+		p.Images = []Image{}
+	}
+	if p.Findings == nil {
+		p.Findings = []Finding{}
+	}
+}
+
+// sortFindings orders the findings by code: errors, warnings, then information.
+func (p *Plan) sortFindings() {
+	slices.SortStableFunc(p.Findings, func(x, y Finding) int { return cmp.Compare(x.Code, y.Code) })
+}
+
+func (p *Plan) has(s Severity) bool {
+	return slices.ContainsFunc(p.Findings, func(f Finding) bool { return f.Severity == s })
+}
+
+// planTask fills in what the chosen build task says.
+func (p *Plan) planTask(c chosen, commitTimestamp string, env Env, ev Evidence) {
+	rt := c.task
+	name, version, digest := parseBundle(rt.Bundle)
+	p.Task = TaskRef{Name: rt.Name, Bundle: rt.Bundle, Task: name, Version: version, Digest: digest, Profile: profileFor(name, version)}
+	if p.Task.Profile == "" {
+		what := "the task's bundle is not recorded"
+		if rt.Bundle != "" {
+			what = "task " + name + " version " + cmpOr(version, "(none)")
+		}
+		p.add(CodeNoProfile, "%s: no replay profile covers it (this binary replays buildah-oci-ta and buildah-remote-oci-ta 0.7 and 0.8)", what)
+	}
+	if rt.BuilderImage == "" {
+		p.add(CodeNoBuilderImage, "build task %s records no image for its build step", rt.Name)
+	} else if !strings.Contains(rt.BuilderImage, "@sha256:") {
+		p.add(CodeNoBuilderImage, "build task %s's build step image %s is not pinned by digest", rt.Name, rt.BuilderImage)
+	}
+
+	task, problems := taskFromParams(rt.Params)
+	for _, pr := range problems {
+		p.add(pr.code, "%s", pr.msg)
+	}
+	p.Containerfile = Containerfile{Dockerfile: task.Dockerfile, Context: task.Context}
+	p.BuildArgs, p.BuildArgsFile, p.EnvVars, p.Target = task.BuildArgs, task.BuildArgsFile, task.EnvVars, task.TargetStage
+	p.planEpoch(task, rt.Params.Has("SOURCE_DATE_EPOCH"), commitTimestamp, ev)
+	p.planPlatform(rt.Params.String("PLATFORM"), c.others, env)
+
+	p.Buildah = Buildah{Image: rt.BuilderImage, Recorded: ev.RecordedBuildah, This: env.BuildahVersion}
+	switch {
+	case ev.RecordedBuildah == "" && ev.Online:
+		p.add(CodeBuildahUnknown, "the buildah version that built the image is unknown: %v", cmpErr(ev.BuildahErr, errNoLabels))
+	case ev.RecordedBuildah == "":
+		p.add(CodeBuildahUnknown, "offline: the buildah version that built the image is unknown (it is in the published image's labels.json)")
+	case ev.RecordedBuildah != env.BuildahVersion:
+		p.add(CodeBuildahVersion, "the image was built with buildah %s, this rebuild uses %s", ev.RecordedBuildah, env.BuildahVersion)
+	}
+
+	var stages []build.Stage
+	annotations := ""
+	if ev.Tree == nil && !ev.Online {
+		unknown := "FROM images, LABEL instructions and COPY of the context are unknown"
+		if task.AnnotationsFile != "" {
+			unknown += ", and so are the ANNOTATIONS_FILE lines"
+		}
+		p.add(CodeOfflineSource, "offline: the Containerfile was not read: %s", unknown)
+	} else if ev.Tree != nil {
+		stages, annotations = p.planSource(task, ev)
+	}
+	if p.Task.Profile == "" {
+		return // what another task version adds is not known
+	}
+	r, err := task.Replay(p.Platform.Arch, env.BuildahVersion, env.Now, annotations, stages)
+	if err != nil {
+		p.add(CodeBadParams, "%v", err)
+		return
+	}
+	p.Labels, p.Annotations, p.Injected = r.Labels, r.Annotations, r.Injected
+	if !task.SkipInjections {
+		p.LabelsJSON = r.LabelPairs
+	}
+}
+
+// planEpoch records SOURCE_DATE_EPOCH and judges the timestamps.
+func (p *Plan) planEpoch(task build.Task, recorded bool, commitTimestamp string, ev Evidence) {
+	e := Epoch{CommitTimestamp: commitTimestamp, CommitTime: ev.CommitTime}
+	switch {
+	case task.SourceDateEpoch != "":
+		e.Value, e.From = task.SourceDateEpoch, "SOURCE_DATE_EPOCH"
+	case task.BuildTimestamp != "":
+		e.Value, e.From = task.BuildTimestamp, "BUILD_TIMESTAMP"
+	default:
+		e.From = "clock"
+	}
+	if sec, err := strconv.ParseInt(e.Value, 10, 64); err == nil {
+		e.Time = time.Unix(sec, 0).UTC().Format("2006-01-02T15:04:05Z")
+	}
+	p.SourceDateEpoch = e
+	switch {
+	case task.SourceDateEpoch == "" && !recorded:
+		p.add(CodeNoEpoch, "the task records no SOURCE_DATE_EPOCH parameter (an older task version): timestamps came from the build's clock")
+	case task.SourceDateEpoch == "":
+		p.add(CodeNoEpoch, "SOURCE_DATE_EPOCH was empty: timestamps came from the build's clock")
+	case ev.CommitTime != "" && ev.CommitTime != task.SourceDateEpoch:
+		p.add(CodeEpochSource, "SOURCE_DATE_EPOCH %s is not the commit's time %s: the rebuild uses the recorded %s", task.SourceDateEpoch, ev.CommitTime, task.SourceDateEpoch)
+	}
+	if !task.RewriteTimestamp {
+		p.add(CodeNoRewrite, "REWRITE_TIMESTAMP is not true: file times in new layers came from the build's clock")
+	}
+}
+
+// planPlatform records the platform built for and compares it with the host's.
+func (p *Plan) planPlatform(recorded string, others []string, env Env) {
+	pl := Platform{Recorded: recorded, Host: env.Platform, Others: others}
+	if recorded == "" {
+		pl.Target = defaultPlatform
+		p.add(CodeNoPlatform, "no PLATFORM recorded: the build ran where Konflux runs tasks, %s", defaultPlatform)
+	} else if pl.Target = normalizePlatform(recorded); pl.Target == "" {
+		pl.Target = recorded
+	}
+	pl.Arch = unameArch(pl.Target)
+	if pl.Target != env.Platform {
+		p.add(CodePlatform, "the image was built for %s and this host is %s: RUN steps run emulated or not at all, and the architecture label differs", pl.Target, env.Platform)
+	}
+	p.Platform = pl
+}
+
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
