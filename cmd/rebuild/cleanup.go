@@ -26,12 +26,20 @@ func interrupted(ctx context.Context, err error) error {
 }
 
 // tempInWorkDir sends the temporary files of this process (buildah's, containers/image's,
-// the task files) into work, so that removing work removes them all.
-func tempInWorkDir(work string) error {
+// the task files) into work, so that removing work removes them all. The returned function
+// restores TMPDIR as it was, for whatever runs after the rebuild in this process.
+func tempInWorkDir(work string) (restore func(), err error) {
+	old, had := os.LookupEnv("TMPDIR")
 	if err := os.Setenv("TMPDIR", work); err != nil {
-		return fmt.Errorf("setting TMPDIR: %w", err)
+		return nil, fmt.Errorf("setting TMPDIR: %w", err)
 	}
-	return nil
+	return func() {
+		if had {
+			_ = os.Setenv("TMPDIR", old)
+		} else {
+			_ = os.Unsetenv("TMPDIR")
+		}
+	}, nil
 }
 
 // newContainerSuffix returns a name part unique to this run. buildah names each build

@@ -36,7 +36,7 @@ cosign verify-attestation, one DSSE envelope per line) and prints the image ID, 
 podman pull prints it, on stdout. Progress goes to stderr.
 
 Exit codes: 0 done (identical with --verify), 1 not identical (--verify), 2 bad input, 3 inputs unavailable
-(git, registry, SBOM), 4 build failed.
+(git, registry, SBOM), 4 build failed or interrupted.
 
 Flags:
 `

@@ -22,6 +22,7 @@ type buildInputs struct {
 	prepared *build.Prepared
 	store    storage.Store
 	unlock   func() // releases the image name locks (see lockNames)
+	restore  func() // restores TMPDIR (see tempInWorkDir)
 }
 
 func (in *buildInputs) close() {
@@ -33,6 +34,9 @@ func (in *buildInputs) close() {
 	}
 	if in.work != "" {
 		_ = os.RemoveAll(in.work)
+	}
+	if in.restore != nil {
+		in.restore()
 	}
 }
 
@@ -52,7 +56,7 @@ func fetchInputs(ctx context.Context, cfg config, recipe *provenance.Recipe, r r
 	if in.work, err = os.MkdirTemp(cfg.workDir, "rebuild-"); err != nil {
 		return nil, fmt.Errorf("making a working folder: %w", err)
 	}
-	if err := tempInWorkDir(in.work); err != nil {
+	if in.restore, err = tempInWorkDir(in.work); err != nil {
 		return nil, err
 	}
 	src := filepath.Join(in.work, "source")
