@@ -47,7 +47,7 @@ func TestVerify(t *testing.T) {
 		{
 			name: "verify-same", fixture: "verify-same",
 			flags: func(t *testing.T, w *world.World, p world.Published) []string {
-				archive := saveImage(t, w, p, "oci-archive:"+filepath.Join(dir, "same.tar"))
+				archive := saveImage(t, w, p, "docker-archive:"+filepath.Join(dir, "same.tar"))
 				return []string{"--published", archive, "--attest", key, "--attest-out", filepath.Join(dir, "same.vsa.json")}
 			},
 			want: []string{"rebuild: verify: identical"},
@@ -86,7 +86,7 @@ func TestVerify(t *testing.T) {
 		{
 			name: "verify-drift", fixture: "verify-same", drift: true,
 			flags: func(t *testing.T, w *world.World, p world.Published) []string {
-				return []string{"--published", saveImage(t, w, p, "docker-archive:"+filepath.Join(dir, "drift.tar"))}
+				return []string{"--published", saveImage(t, w, p, "oci-archive:"+filepath.Join(dir, "drift.tar"))}
 			},
 			exit: 1, want: []string{"input drift", "the base image the SBOM names"},
 		},

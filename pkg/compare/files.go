@@ -1,7 +1,10 @@
 package compare
 
 import (
+	"archive/tar"
 	"context"
+	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"sort"
@@ -17,74 +20,228 @@ func diffLayers(ctx context.Context, pub, reb *side, opt Options) ([]LayerDiff, 
 			continue
 		}
 		ld := LayerDiff{Index: i, Files: []FileDiff{}, Causes: []string{}}
-		var a, b *layerFiles
-		var err error
 		if i < len(pd) {
 			ld.Published = pd[i].String()
-			if a, err = indexLayer(ctx, pub, i); err != nil {
-				return nil, err
-			}
 		}
 		if i < len(rd) {
 			ld.Rebuilt = rd[i].String()
-			if b, err = indexLayer(ctx, reb, i); err != nil {
-				return nil, err
-			}
 		}
-		files := diffFiles(a, b)
-		for _, f := range files {
-			ld.Causes = addCause(ld.Causes, f.Cause)
+		d, err := diffLayerPair(ctx, pub, reb, i, opt.FilesPerLayer)
+		if err != nil {
+			return nil, err
 		}
-		if len(files) == 0 {
+		ld.Files, ld.Omitted, ld.Causes = d.files, d.total-len(d.files), d.causes
+		if d.total == 0 {
 			ld.Causes, ld.Note = []string{CauseMetadata}, encodingOnly
 		}
-		if opt.DiffDir != "" && len(files) > 0 {
-			if err := extractLayerPair(ctx, pub, reb, i, files, opt.DiffDir); err != nil {
+		if opt.DiffDir != "" && len(ld.Files) > 0 {
+			if err := extractLayerPair(ctx, pub, reb, i, ld.Files, opt.DiffDir); err != nil {
 				return nil, err
 			}
 		}
-		if len(files) > opt.FilesPerLayer {
-			ld.Omitted = len(files) - opt.FilesPerLayer
-			files = files[:opt.FilesPerLayer]
-		}
-		ld.Files = files
 		out = append(out, ld)
 	}
 	return out, nil
 }
 
-// diffFiles lists the paths that differ between two layer indexes (nil: no such layer), in
-// the published layer's tar order, then the rebuilt-only paths in theirs.
-func diffFiles(a, b *layerFiles) []FileDiff {
-	if a == nil {
-		a = &layerFiles{files: map[string]*FileMeta{}}
+// layerDiffer collects the differences of one layer pair: at most limit files listed, every
+// difference counted and classified.
+type layerDiffer struct {
+	limit  int
+	files  []FileDiff
+	listed map[string]int // path -> index in files
+	total  int
+	causes []string
+	pairs  []matched
+}
+
+// matched is a path present in both layers, with its position in each tar.
+type matched struct {
+	pub, reb int
+	path     string
+}
+
+func (d *layerDiffer) add(f FileDiff) {
+	d.total++
+	d.causes = addCause(d.causes, f.Cause)
+	if len(d.files) < d.limit {
+		d.listed[f.Path] = len(d.files)
+		d.files = append(d.files, f)
 	}
-	if b == nil {
-		b = &layerFiles{files: map[string]*FileMeta{}}
+}
+
+func (d *layerDiffer) pair(path string, a, b *FileMeta) {
+	d.pairs = append(d.pairs, matched{pub: a.Index, reb: b.Index, path: path})
+	if kinds := metaKinds(a, b); len(kinds) > 0 {
+		d.add(FileDiff{Path: "/" + path, Kinds: kinds, Cause: causeOf(kinds), Published: a, Rebuilt: b})
 	}
-	moved := reordered(a, b)
-	out := []FileDiff{}
-	for _, p := range a.order {
-		pm, rm := a.files[p], b.files[p]
-		var kinds []string
-		if rm == nil {
-			kinds = []string{"only-published"}
-		} else {
-			kinds = metaKinds(pm, rm)
-			if moved[p] {
-				kinds = append(kinds, "order")
+}
+
+// diffLayerPair reads layer i of both sides in lockstep. Entries at the same position with
+// the same path are compared and dropped at once; the others wait in a map until their
+// counterpart shows up, so memory follows the differences, not the layer's size.
+func diffLayerPair(ctx context.Context, pub, reb *side, i, limit int) (*layerDiffer, error) {
+	a, closeA, err := openStream(ctx, pub, i, func(_ string, data []byte) { pub.labelsRaw = data })
+	if err != nil {
+		return nil, err
+	}
+	defer closeA()
+	b, closeB, err := openStream(ctx, reb, i, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer closeB()
+	d, err := diffStreams(a, b, limit)
+	if err != nil {
+		return nil, fmt.Errorf("layer %d: %w", i, err)
+	}
+	if err := d.markMoved(ctx, pub, reb, i); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(d.files, func(x, y int) bool { return fileOrder(d.files[x]) < fileOrder(d.files[y]) })
+	return d, nil
+}
+
+// diffStreams compares two tar streams in lockstep (either may be nil: no such layer) and
+// lists the paths only in one; moved paths are left to markMoved.
+func diffStreams(a, b *tarStream, limit int) (*layerDiffer, error) {
+	d := &layerDiffer{limit: limit, listed: map[string]int{}, causes: []string{}}
+	pendA, pendB := map[string]*FileMeta{}, map[string]*FileMeta{}
+	for {
+		pa, ma, err := a.next()
+		if err != nil {
+			return nil, fmt.Errorf("reading the published layer: %w", err)
+		}
+		pb, mb, err := b.next()
+		if err != nil {
+			return nil, fmt.Errorf("reading the rebuilt layer: %w", err)
+		}
+		if ma == nil && mb == nil {
+			break
+		}
+		if ma != nil && mb != nil && pa == pb {
+			d.pair(pa, ma, mb)
+			continue
+		}
+		if ma != nil {
+			if m, ok := pendB[pa]; ok {
+				delete(pendB, pa)
+				d.pair(pa, ma, m)
+			} else {
+				pendA[pa] = ma
 			}
 		}
-		if len(kinds) > 0 {
-			out = append(out, FileDiff{Path: "/" + p, Kinds: kinds, Cause: causeOf(kinds), Published: pm, Rebuilt: rm})
+		if mb != nil {
+			if m, ok := pendA[pb]; ok {
+				delete(pendA, pb)
+				d.pair(pb, m, mb)
+			} else {
+				pendB[pb] = mb
+			}
 		}
 	}
-	for _, p := range b.order {
-		if _, ok := a.files[p]; !ok {
-			out = append(out, FileDiff{Path: "/" + p, Kinds: []string{"only-rebuilt"}, Cause: CauseAddMissing, Rebuilt: b.files[p]})
+	for _, p := range sortedByIndex(pendA) {
+		d.add(FileDiff{Path: "/" + p, Kinds: []string{"only-published"}, Cause: CauseAddMissing, Published: pendA[p]})
+	}
+	for _, p := range sortedByIndex(pendB) {
+		d.add(FileDiff{Path: "/" + p, Kinds: []string{"only-rebuilt"}, Cause: CauseAddMissing, Rebuilt: pendB[p]})
+	}
+	return d, nil
+}
+
+// fileOrder sorts files by their position in the published tar, rebuilt-only files last.
+func fileOrder(f FileDiff) int {
+	if f.Published != nil {
+		return f.Published.Index
+	}
+	return 1<<31 + f.Rebuilt.Index
+}
+
+// markMoved flags the paths whose relative order differs between the tars: the matched
+// pairs outside a longest run that keeps its order. A moved file with no other difference
+// needs its metadata again: the layers are read a second time for those paths only.
+func (d *layerDiffer) markMoved(ctx context.Context, pub, reb *side, i int) error {
+	sort.Slice(d.pairs, func(x, y int) bool { return d.pairs[x].pub < d.pairs[y].pub })
+	pos := make([]int, len(d.pairs))
+	for k, p := range d.pairs {
+		pos[k] = p.reb
+	}
+	if slices.IsSorted(pos) {
+		return nil
+	}
+	keep := longestIncreasing(pos)
+	want := map[string]bool{}
+	for k, p := range d.pairs {
+		if keep[k] {
+			continue
+		}
+		if at, ok := d.listed["/"+p.path]; ok {
+			f := &d.files[at]
+			f.Kinds = append(f.Kinds, "order")
+			f.Cause = causeOf(f.Kinds)
+			continue
+		}
+		want[p.path] = true
+	}
+	d.pairs = nil
+	if len(want) == 0 {
+		return nil
+	}
+	metaA, err := collectMetas(ctx, pub, i, want)
+	if err != nil {
+		return err
+	}
+	metaB, err := collectMetas(ctx, reb, i, want)
+	if err != nil {
+		return err
+	}
+	for _, p := range slices.Sorted(maps.Keys(want)) {
+		if a, b := metaA[p], metaB[p]; a != nil && b != nil {
+			kinds := append(metaKinds(a, b), "order")
+			d.add(FileDiff{Path: "/" + p, Kinds: kinds, Cause: causeOf(kinds), Published: a, Rebuilt: b})
 		}
 	}
-	return out
+	return nil
+}
+
+// collectMetas reads layer i of s again for the metadata of the paths in want.
+func collectMetas(ctx context.Context, s *side, i int, want map[string]bool) (map[string]*FileMeta, error) {
+	st, closeS, err := openStream(ctx, s, i, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer closeS()
+	out := map[string]*FileMeta{}
+	for {
+		p, m, err := st.next()
+		if err != nil {
+			return nil, layerError("", s, i, err)
+		}
+		if m == nil {
+			return out, nil
+		}
+		if want[p] {
+			out[p] = m
+		}
+	}
+}
+
+// openStream opens layer i of s as a tarStream; a side without that layer gives nil.
+func openStream(ctx context.Context, s *side, i int, keep func(string, []byte)) (*tarStream, func(), error) {
+	if i >= len(s.layers) {
+		return nil, func() {}, nil
+	}
+	rc, err := openLayer(ctx, s, i)
+	if err != nil {
+		return nil, nil, err
+	}
+	return newTarStream(rc, keep), func() { _ = rc.Close() }, nil
+}
+
+func sortedByIndex(m map[string]*FileMeta) []string {
+	keys := slices.Collect(maps.Keys(m))
+	sort.Slice(keys, func(x, y int) bool { return m[keys[x]].Index < m[keys[y]].Index })
+	return keys
 }
 
 // metaKinds names what differs between two entries for the same path.
@@ -117,17 +274,19 @@ func metaKinds(a, b *FileMeta) []string {
 	return k
 }
 
+// kindCause is the cause class of each kind of file difference.
+var kindCause = map[string]string{
+	"only-published": CauseAddMissing, "only-rebuilt": CauseAddMissing,
+	"content": CauseContent, "size": CauseContent,
+	"type": CauseMetadata, "mode": CauseMetadata, "owner": CauseMetadata, "link": CauseMetadata, "xattrs": CauseMetadata,
+	"mtime": CauseTimestamps, "order": CauseOrdering,
+}
+
 // causeOf is the most telling cause among a file's kinds of difference.
 func causeOf(kinds []string) string {
-	rank := map[string]string{
-		"only-published": CauseAddMissing, "only-rebuilt": CauseAddMissing,
-		"content": CauseContent, "size": CauseContent,
-		"type": CauseMetadata, "mode": CauseMetadata, "owner": CauseMetadata, "link": CauseMetadata, "xattrs": CauseMetadata,
-		"mtime": CauseTimestamps, "order": CauseOrdering,
-	}
 	var causes []string
 	for _, k := range kinds {
-		causes = addCause(causes, rank[k])
+		causes = addCause(causes, kindCause[k])
 	}
 	best := causes[0]
 	// ordering is less telling than a timestamp when both are present on one file.
@@ -135,32 +294,6 @@ func causeOf(kinds []string) string {
 		best = causes[1]
 	}
 	return best
-}
-
-// reordered returns the paths common to both layers whose relative order differs: those
-// outside a longest run that keeps its order.
-func reordered(a, b *layerFiles) map[string]bool {
-	var common []string
-	for _, p := range a.order {
-		if _, ok := b.files[p]; ok {
-			common = append(common, p)
-		}
-	}
-	pos := make([]int, len(common))
-	for i, p := range common {
-		pos[i] = b.files[p].Index
-	}
-	if slices.IsSorted(pos) {
-		return nil
-	}
-	keep := longestIncreasing(pos)
-	moved := map[string]bool{}
-	for i, p := range common {
-		if !keep[i] {
-			moved[p] = true
-		}
-	}
-	return moved
 }
 
 // longestIncreasing marks the indexes of one longest strictly increasing subsequence.
@@ -187,4 +320,15 @@ func longestIncreasing(x []int) map[int]bool {
 		keep[i] = true
 	}
 	return keep
+}
+
+func layerError(name string, s *side, i int, err error) error {
+	if name != "" {
+		name += " "
+	}
+	return fmt.Errorf("reading %slayer %d (%s): %w", name, i, s.layers[i].Digest, err)
+}
+
+func newTarStream(r io.Reader, keep func(string, []byte)) *tarStream {
+	return &tarStream{tr: tar.NewReader(r), keep: keep}
 }

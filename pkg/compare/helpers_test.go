@@ -54,7 +54,7 @@ func baseImage() testImage {
 	}
 }
 
-func tarOf(t *testing.T, entries []entry) []byte {
+func tarOf(t testing.TB, entries []entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)

@@ -26,12 +26,6 @@ var paxSkip = map[string]bool{
 	"mtime": true, "atime": true, "ctime": true,
 }
 
-// layerFiles is the index of one layer's tar: per-path metadata, in tar order.
-type layerFiles struct {
-	files map[string]*FileMeta
-	order []string // paths in tar order (last occurrence wins in files)
-}
-
 // openLayer returns the uncompressed tar stream of layer i of s.
 func openLayer(ctx context.Context, s *side, i int) (io.ReadCloser, error) {
 	rc, _, err := s.src.GetBlob(ctx, s.layers[i], none.NoCache)
@@ -59,56 +53,46 @@ func (c *closeBoth) Close() error {
 	return errors.Join(errs...)
 }
 
-// indexLayer reads layer i of s entry by entry, hashing file contents as they stream past.
-// A labels.json at a Konflux path is kept in s.labelsRaw.
-func indexLayer(ctx context.Context, s *side, i int) (*layerFiles, error) {
-	rc, err := openLayer(ctx, s, i)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	lf, err := indexTar(rc, func(name string, data []byte) { s.labelsRaw = data })
-	if err != nil {
-		return nil, fmt.Errorf("reading layer %d (%s): %w", i, s.layers[i].Digest, err)
-	}
-	return lf, nil
+// tarStream reads a layer's tar entry by entry, hashing file contents as they stream past.
+// A nil stream (no such layer) is at its end from the start.
+type tarStream struct {
+	tr   *tar.Reader
+	n    int
+	keep func(name string, data []byte) // sees the start of labels.json files, when set
 }
 
-// indexTar reads a tar stream into a layerFiles. keep, when not nil, receives the first
-// maxLabelsJSON bytes of each regular file at a labelsPaths path.
-func indexTar(r io.Reader, keep func(name string, data []byte)) (*layerFiles, error) {
-	lf := &layerFiles{files: map[string]*FileMeta{}}
-	tr := tar.NewReader(r)
-	for n := 0; ; n++ {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return lf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		name := cleanPath(h.Name)
-		m := metaOf(h, n)
-		if h.Typeflag == tar.TypeReg {
-			sum := sha256.New()
-			body := io.TeeReader(tr, sum)
-			if keep != nil && labelsPaths[name] {
-				data, err := io.ReadAll(io.LimitReader(body, maxLabelsJSON))
-				if err != nil {
-					return nil, fmt.Errorf("reading %s: %w", name, err)
-				}
-				keep(name, data)
-			}
-			if _, err := io.Copy(io.Discard, body); err != nil {
-				return nil, fmt.Errorf("reading %s: %w", name, err)
-			}
-			m.Digest = "sha256:" + hex.EncodeToString(sum.Sum(nil))
-		}
-		if _, seen := lf.files[name]; !seen {
-			lf.order = append(lf.order, name)
-		}
-		lf.files[name] = m
+// next returns the next entry's cleaned path and metadata, or a nil meta at the end.
+func (s *tarStream) next() (string, *FileMeta, error) {
+	if s == nil || s.tr == nil {
+		return "", nil, nil
 	}
+	h, err := s.tr.Next()
+	if err == io.EOF {
+		s.tr = nil
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	name := cleanPath(h.Name)
+	m := metaOf(h, s.n)
+	s.n++
+	if h.Typeflag == tar.TypeReg {
+		sum := sha256.New()
+		body := io.TeeReader(s.tr, sum)
+		if s.keep != nil && labelsPaths[name] {
+			data, err := io.ReadAll(io.LimitReader(body, maxLabelsJSON))
+			if err != nil {
+				return "", nil, fmt.Errorf("reading %s: %w", name, err)
+			}
+			s.keep(name, data)
+		}
+		if _, err := io.Copy(io.Discard, body); err != nil {
+			return "", nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		m.Digest = "sha256:" + hex.EncodeToString(sum.Sum(nil))
+	}
+	return name, m, nil
 }
 
 func metaOf(h *tar.Header, index int) *FileMeta {

@@ -21,10 +21,13 @@ const RegistryPlaceholder = "@REGISTRY@"
 func (w *World) CreateRepo(ctx context.Context, name, src string, prepare func(dir string) error, date time.Time) (string, error) {
 	work := filepath.Join(w.Dir, "work", name)
 	bare := filepath.Join(w.gitRoot, name+".git")
-	for _, dir := range []string{work, bare} {
-		if err := os.RemoveAll(dir); err != nil {
-			return "", fmt.Errorf("removing an earlier %s: %w", dir, err)
-		}
+	if err := os.RemoveAll(work); err != nil {
+		return "", fmt.Errorf("removing an earlier %s: %w", work, err)
+	}
+	// A repository made again keeps its earlier commits under refs/keep/, so that images
+	// published from them can still be rebuilt.
+	if err := w.keepHead(ctx, bare); err != nil {
+		return "", err
 	}
 	if err := w.copyFixture(src, work); err != nil {
 		return "", err
@@ -39,7 +42,7 @@ func (w *World) CreateRepo(ctx context.Context, name, src string, prepare func(d
 		{"-C", work, "add", "-A"},
 		{"-C", work, "commit", "-q", "-m", "Fixture " + name},
 		{"init", "-q", "--bare", bare},
-		{"-C", work, "push", "-q", bare, "main"},
+		{"-C", work, "push", "-q", "--force", bare, "main"},
 	}
 	for _, args := range steps {
 		if _, err := w.Run(ctx, Cmd{Path: w.Tools.Git, Args: args, Env: commitEnv(date)}); err != nil {
@@ -133,6 +136,22 @@ func WriteFile(path string, data []byte, mode fs.FileMode) error {
 	}
 	if err := os.Chmod(path, mode); err != nil {
 		return fmt.Errorf("setting mode of %s: %w", path, err)
+	}
+	return nil
+}
+
+// keepHead points refs/keep/<sha> of the bare repository at its main branch, if it has one.
+func (w *World) keepHead(ctx context.Context, bare string) error {
+	if _, err := os.Stat(bare); err != nil {
+		return nil
+	}
+	out, err := w.Run(ctx, Cmd{Path: w.Tools.Git, Args: []string{"-C", bare, "rev-parse", "--verify", "-q", "refs/heads/main"}})
+	if err != nil {
+		return nil
+	}
+	sha := strings.TrimSpace(string(out))
+	if _, err := w.Run(ctx, Cmd{Path: w.Tools.Git, Args: []string{"-C", bare, "update-ref", "refs/keep/" + sha, sha}}); err != nil {
+		return fmt.Errorf("keeping %s of %s: %w", sha, bare, err)
 	}
 	return nil
 }
