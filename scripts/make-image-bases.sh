@@ -7,8 +7,9 @@
 #
 #   PREFIX-go:latest       /usr/local/go (this machine's GOROOT), gcc and libc6-dev with their
 #                          dependencies, busybox-static as /bin/sh and coreutils, GOPATH /go.
-#   PREFIX-runtime:latest  glibc's loader and libc.so.6 (all a cgo binary links), /etc/passwd,
-#                          /etc/group, /etc/nsswitch.conf, CA certificates, /root, /tmp.
+#   PREFIX-runtime:latest  glibc's loader and libc.so.6 (all a cgo binary links), /bin/sh
+#                          (busybox), /etc/passwd, /etc/group, /etc/nsswitch.conf, CA
+#                          certificates, /root, /tmp.
 #
 # PREFIX defaults to localhost/rebuild-base. Timestamps are pinned to the epoch and there is
 # no identity label, so the same packages, Go and buildah give the same image IDs.
@@ -135,6 +136,13 @@ for f in ld-linux-x86-64.so.2 libc.so.6; do
   cp -a "$libc/lib/x86_64-linux-gnu/$f" "$rtfs/lib/x86_64-linux-gnu/"
 done
 cp -a "$libc/lib64/ld-linux-x86-64.so.2" "$rtfs/lib64/"
+# A shell, and only that: Kubernetes and Tekton cannot redirect a container's stdin, so their
+# examples run sh -c 'rebuild < FILE' (docs/).
+busybox=$work/busybox
+dpkg -x "$debs"/busybox-static_*.deb "$busybox"
+install -d -m 0755 "$rtfs/bin"
+install -m 0755 "$busybox/bin/busybox" "$rtfs/bin/busybox"
+ln -s busybox "$rtfs/bin/sh"
 runtime_image=$(commit "$rtfs" "${prefix}-runtime" \
   --env PATH=/usr/local/bin:/usr/bin:/bin)
 

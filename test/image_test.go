@@ -28,6 +28,9 @@ func TestBuilderImage(t *testing.T) {
 			t.Skipf("the image's bases need %s: %v", tool, err)
 		}
 	}
+	if out, err := exec.Command("apt-cache", "show", "gcc", "libc6-dev", "busybox-static").CombinedOutput(); err != nil {
+		t.Skipf("the image's bases need Debian's package lists (apt-get update): %v: %s", err, tail(string(out), 400))
+	}
 	c := builderImageCase(t, "multistage")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()

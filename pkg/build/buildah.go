@@ -66,6 +66,7 @@ func (p *Prepared) Build(ctx context.Context, o Options) (string, error) {
 	opts.In = nil
 	opts.PullPolicy = define.PullNever
 	opts.SignaturePolicyPath = o.PolicyPath
+	opts.NetworkInterface = noNetwork{} // chroot isolation: no netavark needed (network.go)
 	opts.ContainerSuffix = o.ContainerSuffix
 	id, _, err := imagebuildah.BuildDockerfiles(ctx, o.Store, opts, files...)
 	if err != nil {

@@ -91,27 +91,9 @@ func checkoutRepo(ctx context.Context, r *git.Repository, root string, commit pl
 		return fmt.Errorf("HEAD is %s after checkout, not %s", head.Hash(), commit)
 	}
 
-	var subs git.Submodules
-	if opt.Submodules {
-		if subs, err = w.Submodules(); err != nil {
-			return fmt.Errorf("reading submodules: %w", err)
-		}
-	}
-	skipped := map[string]bool{}
-	if len(opt.SparseDirs) > 0 {
-		if skipped, err = applySparse(r, root, opt.SparseDirs); err != nil {
-			return err
-		}
-	}
-	for _, sub := range subs {
-		if skipped[sub.Config().Path] {
-			continue
-		}
-		if err := checkoutSubmodule(ctx, r, root, sub, opt); err != nil {
-			return fmt.Errorf("submodule %s: %w", sub.Config().Path, err)
-		}
-	}
-	return fixModes(r, root)
+	return finishCheckout(r, root, opt, func(sub *git.Submodule) error {
+		return checkoutSubmodule(ctx, r, root, sub, opt)
+	})
 }
 
 // fetchPinned fetches commit alone at depth 1 into pinnedRef when the server lets clients

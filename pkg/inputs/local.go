@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -85,65 +84,21 @@ func checkoutLocal(ctx context.Context, src localSource, r *git.Repository, root
 	if err := w.Checkout(&git.CheckoutOptions{Hash: commit, Force: true}); err != nil {
 		return fmt.Errorf("checking out the worktree: %w", err)
 	}
-	var subs git.Submodules
-	if opt.Submodules {
-		if subs, err = w.Submodules(); err != nil {
-			return fmt.Errorf("reading submodules: %w", err)
-		}
-	}
-	skipped := map[string]bool{}
-	if len(opt.SparseDirs) > 0 {
-		if skipped, err = applySparse(r, root, opt.SparseDirs); err != nil {
-			return err
-		}
-	}
-	for _, sub := range subs {
-		if skipped[sub.Config().Path] {
-			continue
-		}
-		if err := checkoutLocalSubmodule(ctx, src, r, root, sub, opt); err != nil {
-			return fmt.Errorf("submodule %s: %w", sub.Config().Path, err)
-		}
-	}
-	return fixModes(r, root)
+	return finishCheckout(r, root, opt, func(sub *git.Submodule) error {
+		return checkoutLocalSubmodule(ctx, src, r, root, sub, opt)
+	})
 }
 
 // checkoutLocalSubmodule checks sub out at the commit the superproject r records, from the
 // source's copy of the submodule, with its git directory under .git/modules as git does.
 func checkoutLocalSubmodule(ctx context.Context, src localSource, r *git.Repository, root string, sub *git.Submodule, opt CheckoutOptions) error {
-	cfg := sub.Config()
-	if !safeRelPath(cfg.Name) || !safeRelPath(cfg.Path) {
-		return fmt.Errorf("unsafe submodule name %q or path %q", cfg.Name, cfg.Path)
-	}
-	idx, err := r.Storer.Index()
+	s, err := openSubmodule(r, root, sub)
 	if err != nil {
 		return err
 	}
-	entry, err := idx.Entry(cfg.Path)
-	if err != nil {
-		return fmt.Errorf("finding the recorded commit: %w", err)
-	}
-	remote, err := r.Remote(remoteName)
+	subSrc, err := src.submodule(s.name, s.path)
 	if err != nil {
 		return err
 	}
-	cfg.URL = resolveSubmoduleURL(remote.Config().URLs[0], cfg.URL)
-	if err := sub.Init(); err != nil && err != git.ErrSubmoduleAlreadyInitialized {
-		return err
-	}
-	subRoot := filepath.Join(root, filepath.FromSlash(cfg.Path))
-	if err := os.MkdirAll(subRoot, 0o755); err != nil {
-		return err
-	}
-	sr, err := sub.Repository()
-	if err != nil {
-		return fmt.Errorf("initialising: %w", err)
-	}
-	subSrc, err := src.submodule(cfg.Name, cfg.Path)
-	if err != nil {
-		return err
-	}
-	inner := opt
-	inner.SparseDirs = nil
-	return checkoutLocal(ctx, subSrc, sr, subRoot, entry.Hash, inner)
+	return checkoutLocal(ctx, subSrc, s.repo, s.root, s.commit, opt.forSubmodule())
 }
