@@ -16,14 +16,16 @@ type rebuildResult struct {
 	store          world.Store // the rebuild's store, for diagnosis; the caller removes it
 }
 
-// runRebuild runs the rebuild command on attestation with a store of its own, as a user would.
-func runRebuild(ctx context.Context, w *world.World, attestation []byte) (rebuildResult, error) {
+// runRebuild runs the rebuild command on attestation with a store of its own, as a user
+// would, with args after the store and policy flags.
+func runRebuild(ctx context.Context, w *world.World, attestation []byte, args ...string) (rebuildResult, error) {
 	store, err := w.NewStore("rebuild-")
 	if err != nil {
 		return rebuildResult{}, err
 	}
 	res := rebuildResult{store: store}
-	cmd := exec.CommandContext(ctx, rebuildBin, "--storage", store.Root, "--runroot", store.RunRoot, "--policy", w.Policy)
+	argv := append([]string{"--storage", store.Root, "--runroot", store.RunRoot, "--policy", w.Policy}, args...)
+	cmd := exec.CommandContext(ctx, rebuildBin, argv...)
 	cmd.Env = w.Env()
 	cmd.Stdin = bytes.NewReader(attestation)
 	var stdout, stderr bytes.Buffer

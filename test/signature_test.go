@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,7 +71,7 @@ func TestSignature(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := runRebuildFlags(ctx, w, tt.stdin, "--key", tt.key)
+			res, err := runRebuild(ctx, w, tt.stdin, "--key", tt.key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,30 +122,4 @@ func tamper(t *testing.T, attestation []byte) []byte {
 		t.Fatal(err)
 	}
 	return append(out, '\n')
-}
-
-// runRebuildFlags runs the rebuild command as runRebuild does, with more flags.
-func runRebuildFlags(ctx context.Context, w *world.World, attestation []byte, args ...string) (rebuildResult, error) {
-	store, err := w.NewStore("rebuild-")
-	if err != nil {
-		return rebuildResult{}, err
-	}
-	res := rebuildResult{store: store}
-	argv := append([]string{"--storage", store.Root, "--runroot", store.RunRoot, "--policy", w.Policy}, args...)
-	cmd := exec.CommandContext(ctx, rebuildBin, argv...)
-	cmd.Env = w.Env()
-	cmd.Stdin = bytes.NewReader(attestation)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	res.stdout, res.stderr = stdout.String(), stderr.String()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		res.exit = exit.ExitCode()
-	case err != nil:
-		_ = store.Remove()
-		return rebuildResult{}, fmt.Errorf("running rebuild: %w", err)
-	}
-	return res, nil
 }

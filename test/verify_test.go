@@ -1,7 +1,6 @@
 package test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,7 +8,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -100,7 +98,7 @@ func TestVerify(t *testing.T) {
 				args = append(args, c.flags(t, w, p)...)
 			}
 			start := time.Now()
-			res, err := runRebuildArgs(ctx, w, p.Attestation, args...)
+			res, err := runRebuild(ctx, w, p.Attestation, args...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,32 +152,6 @@ func saveImage(t *testing.T, w *world.World, p world.Published, dest string) str
 		t.Fatal(err)
 	}
 	return dest
-}
-
-// runRebuildArgs is runRebuild with extra flags.
-func runRebuildArgs(ctx context.Context, w *world.World, attestation []byte, args ...string) (rebuildResult, error) {
-	store, err := w.NewStore("rebuild-")
-	if err != nil {
-		return rebuildResult{}, err
-	}
-	res := rebuildResult{store: store}
-	args = append([]string{"--storage", store.Root, "--runroot", store.RunRoot, "--policy", w.Policy}, args...)
-	cmd := exec.CommandContext(ctx, rebuildBin, args...)
-	cmd.Env = w.Env()
-	cmd.Stdin = bytes.NewReader(attestation)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	res.stdout, res.stderr = stdout.String(), stderr.String()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		res.exit = exit.ExitCode()
-	case err != nil:
-		_ = store.Remove()
-		return rebuildResult{}, fmt.Errorf("running rebuild: %w", err)
-	}
-	return res, nil
 }
 
 // writeECKey writes a new P-256 key pair as PEM: the private key unencrypted PKCS#8.

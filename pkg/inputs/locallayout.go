@@ -35,7 +35,7 @@ func PullFromLayout(ctx context.Context, store storage.Store, layoutDir, policyP
 	if err != nil {
 		return err
 	}
-	pc, err := policyContext(policyPath)
+	pc, err := policyContext(policyPath, nil)
 	if err != nil {
 		return err
 	}
@@ -53,42 +53,8 @@ func PullFromLayout(ctx context.Context, store storage.Store, layoutDir, policyP
 	return nil
 }
 
-func policyContext(policyPath string) (*signature.PolicyContext, error) {
-	var policy *signature.Policy
-	var err error
-	if policyPath != "" {
-		policy, err = signature.NewPolicyFromFile(policyPath)
-	} else {
-		policy, err = signature.DefaultPolicy(nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading signature policy: %w", err)
-	}
-	pc, err := signature.NewPolicyContext(policy)
-	if err != nil {
-		return nil, fmt.Errorf("reading signature policy: %w", err)
-	}
-	return pc, nil
-}
-
 func pullFromLayoutOne(ctx context.Context, store storage.Store, pc *signature.PolicyContext, dir string, index *imgspecv1.Index, name, pin string, progress io.Writer) error {
-	parsed, err := reference.ParseNormalizedNamed(pin)
-	if err != nil {
-		return err
-	}
-	pinned, ok := parsed.(reference.Canonical)
-	if !ok {
-		return errors.New("the pull reference has no digest")
-	}
-	local, err := localName(name)
-	if err != nil {
-		return err
-	}
-	id, err := imageWithDigest(store, pinned.Digest())
-	if err != nil {
-		return err
-	}
-	if id == "" {
+	return pullPinned(store, name, pin, func(pinned reference.Canonical) error {
 		at := slices.IndexFunc(index.Manifests, func(d imgspecv1.Descriptor) bool { return d.Digest == pinned.Digest() })
 		if at < 0 {
 			return fmt.Errorf("%w: the layout holds no image with digest %s", ErrUnavailable, pinned.Digest())
@@ -107,20 +73,8 @@ func pullFromLayoutOne(ctx context.Context, store storage.Store, pc *signature.P
 		if _, err := copy.Image(ctx, pc, destRef, srcRef, &copy.Options{ReportWriter: progress}); err != nil {
 			return fmt.Errorf("copying: %w", err)
 		}
-		if id, err = imageWithDigest(store, pinned.Digest()); err != nil {
-			return err
-		}
-		if id == "" {
-			return fmt.Errorf("the store has no image with digest %s after the copy", pinned.Digest())
-		}
-	}
-	if err := store.AddNames(id, []string{local}); err != nil {
-		return fmt.Errorf("naming image %s %s: %w", id, local, err)
-	}
-	if img, err := store.Image(local); err != nil || img.ID != id {
-		return fmt.Errorf("%s does not name image %s after naming it: %v", local, id, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 func readLayoutIndex(dir string) (*imgspecv1.Index, error) {

@@ -29,19 +29,9 @@ func Pull(ctx context.Context, store storage.Store, sys *types.SystemContext, po
 		progress = io.Discard
 	}
 	sys = withRegistriesConf(sys)
-	var policy *signature.Policy
-	var err error
-	if policyPath != "" {
-		policy, err = signature.NewPolicyFromFile(policyPath)
-	} else {
-		policy, err = signature.DefaultPolicy(sys)
-	}
+	pc, err := policyContext(policyPath, sys)
 	if err != nil {
-		return fmt.Errorf("reading signature policy: %w", err)
-	}
-	pc, err := signature.NewPolicyContext(policy)
-	if err != nil {
-		return fmt.Errorf("reading signature policy: %w", err)
+		return err
 	}
 	defer func() { _ = pc.Destroy() }()
 
@@ -59,6 +49,16 @@ func Pull(ctx context.Context, store storage.Store, sys *types.SystemContext, po
 }
 
 func pullOne(ctx context.Context, store storage.Store, sys *types.SystemContext, pc *signature.PolicyContext, name, pin string, progress io.Writer) error {
+	return pullPinned(store, name, pin, func(pinned reference.Canonical) error {
+		return retry(ctx, retries.transferTimeout, func(ctx context.Context) error {
+			return copyImage(ctx, store, sys, pc, pinned, progress)
+		})
+	})
+}
+
+// pullPinned makes name in store resolve to exactly the image pin (<repo>@sha256:<hex>),
+// calling copyIn to bring the image in when the store has no image with that digest.
+func pullPinned(store storage.Store, name, pin string, copyIn func(pinned reference.Canonical) error) error {
 	parsed, err := reference.ParseNormalizedNamed(pin)
 	if err != nil {
 		return err
@@ -76,10 +76,7 @@ func pullOne(ctx context.Context, store storage.Store, sys *types.SystemContext,
 		return err
 	}
 	if id == "" {
-		err := retry(ctx, retries.transferTimeout, func(ctx context.Context) error {
-			return copyImage(ctx, store, sys, pc, pinned, progress)
-		})
-		if err != nil {
+		if err := copyIn(pinned); err != nil {
 			return err
 		}
 		if id, err = imageWithDigest(store, pinned.Digest()); err != nil {
@@ -100,6 +97,25 @@ func pullOne(ctx context.Context, store storage.Store, sys *types.SystemContext,
 		return fmt.Errorf("%s names image %s, not %s", local, img.ID, id)
 	}
 	return nil
+}
+
+// policyContext reads the signature policy at policyPath, or the system's when it is "".
+func policyContext(policyPath string, sys *types.SystemContext) (*signature.PolicyContext, error) {
+	var policy *signature.Policy
+	var err error
+	if policyPath != "" {
+		policy, err = signature.NewPolicyFromFile(policyPath)
+	} else {
+		policy, err = signature.DefaultPolicy(sys)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading signature policy: %w", err)
+	}
+	pc, err := signature.NewPolicyContext(policy)
+	if err != nil {
+		return nil, fmt.Errorf("reading signature policy: %w", err)
+	}
+	return pc, nil
 }
 
 func imageWithDigest(store storage.Store, d digest.Digest) (string, error) {
