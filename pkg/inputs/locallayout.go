@@ -35,7 +35,7 @@ func PullFromLayout(ctx context.Context, store storage.Store, layoutDir, policyP
 	if err != nil {
 		return err
 	}
-	pc, err := policyContext(policyPath, nil)
+	pc, err := PolicyContext(policyPath, nil)
 	if err != nil {
 		return err
 	}

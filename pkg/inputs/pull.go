@@ -29,7 +29,7 @@ func Pull(ctx context.Context, store storage.Store, sys *types.SystemContext, po
 		progress = io.Discard
 	}
 	sys = withRegistriesConf(sys)
-	pc, err := policyContext(policyPath, sys)
+	pc, err := PolicyContext(policyPath, sys)
 	if err != nil {
 		return err
 	}
@@ -99,8 +99,8 @@ func pullPinned(store storage.Store, name, pin string, copyIn func(pinned refere
 	return nil
 }
 
-// policyContext reads the signature policy at policyPath, or the system's when it is "".
-func policyContext(policyPath string, sys *types.SystemContext) (*signature.PolicyContext, error) {
+// PolicyContext reads the signature policy at policyPath, or the system's when it is "".
+func PolicyContext(policyPath string, sys *types.SystemContext) (*signature.PolicyContext, error) {
 	var policy *signature.Policy
 	var err error
 	if policyPath != "" {

@@ -34,13 +34,9 @@ type Image struct {
 // the OCI layout at dir, under its pull reference as ref name, keeping its manifest digest.
 // Of an image index, only the instance for sys's platform is copied, with the index.
 func saveImages(ctx context.Context, sys *types.SystemContext, policyPath, dir string, pins map[string]string, progress io.Writer) ([]Image, error) {
-	policy, err := loadPolicy(sys, policyPath)
+	pc, err := inputs.PolicyContext(policyPath, sys)
 	if err != nil {
 		return nil, err
-	}
-	pc, err := signature.NewPolicyContext(policy)
-	if err != nil {
-		return nil, fmt.Errorf("reading signature policy: %w", err)
 	}
 	defer func() { _ = pc.Destroy() }()
 
@@ -64,20 +60,6 @@ func saveImages(ctx context.Context, sys *types.SystemContext, policyPath, dir s
 		out = append(out, *img)
 	}
 	return out, nil
-}
-
-func loadPolicy(sys *types.SystemContext, policyPath string) (*signature.Policy, error) {
-	var policy *signature.Policy
-	var err error
-	if policyPath != "" {
-		policy, err = signature.NewPolicyFromFile(policyPath)
-	} else {
-		policy, err = signature.DefaultPolicy(sys)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading signature policy: %w", err)
-	}
-	return policy, nil
 }
 
 func saveImage(ctx context.Context, sys *types.SystemContext, pc *signature.PolicyContext, dir string, img *Image, progress io.Writer) error {

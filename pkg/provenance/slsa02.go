@@ -67,6 +67,11 @@ func decodeSLSAV02(subjects []Subject, raw json.RawMessage) (*Recipe, error) {
 	if len(pred.BuildConfig.Tasks) == 0 {
 		return nil, newError(ErrMissing, "no buildConfig.tasks recorded (buildType %q)", pred.BuildType)
 	}
+	return pred.recipe(subjects)
+}
+
+// recipe reads the clone and build tasks of pred into a Recipe for subjects.
+func (pred *v02Predicate) recipe(subjects []Subject) (*Recipe, error) {
 	clone, err := pickCloneTask(pred.BuildConfig.Tasks)
 	if err != nil {
 		return nil, err

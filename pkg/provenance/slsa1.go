@@ -105,23 +105,7 @@ func decodeSLSAV1(subjects []Subject, raw json.RawMessage) (*Recipe, error) {
 		}
 		return nil, newError(ErrMissing, "no pipelineTask with content in buildDefinition.resolvedDependencies")
 	}
-	clone, err := pickCloneTask(v02.BuildConfig.Tasks)
-	if err != nil {
-		return nil, err
-	}
-	source, err := v02.source(clone)
-	if err != nil {
-		return nil, fmt.Errorf("clone task %q: %w", clone.Name, err)
-	}
-	build, err := pickBuildTask(v02.BuildConfig.Tasks, subjects)
-	if err != nil {
-		return nil, err
-	}
-	task, err := build.task()
-	if err != nil {
-		return nil, fmt.Errorf("build task %q: %w", build.Name, err)
-	}
-	return &Recipe{Subjects: subjects, Source: source, Task: task}, nil
+	return v02.recipe(subjects)
 }
 
 // v02TaskFromTaskRun turns a TaskRun into what Chains' v0.2 format records of it: the
