@@ -37,20 +37,29 @@ func Checkout(ctx context.Context, url, commit, dir string, opt CheckoutOptions)
 	if !plumbing.IsHash(commit) {
 		return fmt.Errorf("checking out %s: %q is not a full commit hash", url, commit)
 	}
-	if err := prepareDir(dir); err != nil {
-		return fmt.Errorf("checking out %s at %s: %w", url, commit, err)
-	}
-	r, err := git.PlainInit(dir, false)
+	r, err := initCheckout(dir, url)
 	if err != nil {
-		return fmt.Errorf("checking out %s at %s: %w", url, commit, err)
-	}
-	if _, err := r.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{url}}); err != nil {
 		return fmt.Errorf("checking out %s at %s: %w", url, commit, err)
 	}
 	if err := checkoutRepo(ctx, r, dir, plumbing.NewHash(commit), opt); err != nil {
 		return fmt.Errorf("checking out %s at %s: %w", url, commit, err)
 	}
 	return nil
+}
+
+// initCheckout makes dir (absent or empty) an empty repository whose origin is url.
+func initCheckout(dir, url string) (*git.Repository, error) {
+	if err := prepareDir(dir); err != nil {
+		return nil, err
+	}
+	r, err := git.PlainInit(dir, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{url}}); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 func prepareDir(dir string) error {

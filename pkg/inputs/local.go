@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -30,14 +29,8 @@ func CheckoutFrom(ctx context.Context, sourcePath, url, commit, dir string, opt 
 	if err != nil {
 		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
 	}
-	if err := prepareDir(dir); err != nil {
-		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
-	}
-	r, err := git.PlainInit(dir, false)
+	r, err := initCheckout(dir, url)
 	if err != nil {
-		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
-	}
-	if _, err := r.CreateRemote(&config.RemoteConfig{Name: remoteName, URLs: []string{url}}); err != nil {
 		return fmt.Errorf("checking out %s at %s: %w", sourcePath, commit, err)
 	}
 	if err := checkoutLocal(ctx, src, r, dir, plumbing.NewHash(commit), opt); err != nil {

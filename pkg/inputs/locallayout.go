@@ -40,12 +40,7 @@ func PullFromLayout(ctx context.Context, store storage.Store, layoutDir, policyP
 		return err
 	}
 	defer func() { _ = pc.Destroy() }()
-	names := make([]string, 0, len(pins))
-	for name := range pins {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range sortedNames(pins) {
 		if err := pullFromLayoutOne(ctx, store, pc, layoutDir, index, name, pins[name], progress); err != nil {
 			return fmt.Errorf("reading %s as %s from %s: %w", pins[name], name, layoutDir, err)
 		}

@@ -35,12 +35,7 @@ func Pull(ctx context.Context, store storage.Store, sys *types.SystemContext, po
 	}
 	defer func() { _ = pc.Destroy() }()
 
-	names := make([]string, 0, len(pins))
-	for name := range pins {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range sortedNames(pins) {
 		if err := pullOne(ctx, store, sys, pc, name, pins[name], progress); err != nil {
 			return fmt.Errorf("pulling %s as %s: %w", pins[name], name, err)
 		}
@@ -54,6 +49,16 @@ func pullOne(ctx context.Context, store storage.Store, sys *types.SystemContext,
 			return copyImage(ctx, store, sys, pc, pinned, progress)
 		})
 	})
+}
+
+// sortedNames are the FROM names of pins, in order, so pulls happen in a stable order.
+func sortedNames(pins map[string]string) []string {
+	names := make([]string, 0, len(pins))
+	for name := range pins {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // pullPinned makes name in store resolve to exactly the image pin (<repo>@sha256:<hex>),
