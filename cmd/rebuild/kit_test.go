@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,12 +22,7 @@ func TestKitBadInput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(garbled, "source.bundle"), []byte("# v2 git bundle\n\nPACK garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name, stdin string
-		args        []string
-		code        int
-		stderr      string
-	}{
+	tests := []failCase{
 		{name: "kit and source", args: []string{"--kit", empty, "--source", empty}, code: exitBadInput, stderr: "drop --source"},
 		{name: "kit without folder", args: []string{"kit"}, code: exitBadInput, stderr: "one argument"},
 		{name: "kit help", args: []string{"kit", "--help"}, code: exitDone, stderr: "Usage: rebuild kit"},
@@ -37,22 +30,5 @@ func TestKitBadInput(t *testing.T) {
 		{name: "kit without bundle", stdin: string(statement), args: []string{"-q", "--workdir", work, "--kit", empty}, code: exitUnavailable, stderr: filepath.Join(empty, "source.bundle")},
 		{name: "kit with garbled bundle", stdin: string(statement), args: []string{"-q", "--workdir", work, "--kit", garbled}, code: exitBadInput, stderr: filepath.Join(garbled, "source.bundle")},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
-			if code != tt.code {
-				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
-			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout %q, want nothing", stdout.String())
-			}
-			if !strings.Contains(stderr.String(), tt.stderr) {
-				t.Errorf("stderr %q lacks %q", stderr.String(), tt.stderr)
-			}
-			if tt.code != exitDone && strings.Count(stderr.String(), "error:") != 1 {
-				t.Errorf("want exactly one error line, got:\n%s", stderr.String())
-			}
-		})
-	}
+	runFailCases(t, tests)
 }

@@ -16,12 +16,7 @@ func TestRunBadInput(t *testing.T) {
 	// Port 1 on loopback: refused at once, and no traffic leaves the machine.
 	local := strings.ReplaceAll(string(statement), "https://git.example/org/app", "http://127.0.0.1:1/org/app")
 	prefetch := strings.Replace(string(statement), `"PREFETCH_INPUT": ""`, `"PREFETCH_INPUT": "gomod"`, 1)
-	tests := []struct {
-		name, stdin string
-		args        []string
-		code        int
-		stderr      string
-	}{
+	tests := []failCase{
 		{name: "empty stdin", stdin: "", code: exitBadInput, stderr: "rebuild: error: "},
 		{name: "not JSON", stdin: "hello\n", code: exitBadInput, stderr: "line 1"},
 		{name: "unknown flag", args: []string{"--nope"}, code: exitBadInput, stderr: "flag provided but not defined"},
@@ -30,6 +25,20 @@ func TestRunBadInput(t *testing.T) {
 		{name: "unreachable git", stdin: local, args: []string{"-q"}, code: exitUnavailable, stderr: "cloning http://127.0.0.1:1/org/app"},
 		{name: "help", args: []string{"--help"}, code: exitDone, stderr: "Exit codes"},
 	}
+	runFailCases(t, tests)
+}
+
+// failCase is a command line and stdin that must end with code, nothing on stdout, and
+// stderr holding want (and, unless code is 0, exactly one error line).
+type failCase struct {
+	name, stdin string
+	args        []string
+	code        int
+	stderr      string
+}
+
+func runFailCases(t *testing.T, tests []failCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
