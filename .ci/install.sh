@@ -49,7 +49,7 @@ mkdir -p "$bin"
 
 # name | module | package | cgo | build tags | ldflags variable that carries the version
 tools=(
-  "buildah|github.com/containers/buildah|github.com/containers/buildah/cmd/buildah|1|containers_image_openpgp exclude_graphdriver_btrfs|"
+  "buildah|github.com/containers/buildah|github.com/containers/buildah/cmd/buildah|1|$(cat "$ci/../buildtags")|"
   "dockerfile-json|github.com/keilerkonzept/dockerfile-json|github.com/keilerkonzept/dockerfile-json|0|dfrunsecurity|main.version"
   "registry|github.com/distribution/distribution/v3|github.com/distribution/distribution/v3/cmd/registry|0||github.com/distribution/distribution/v3/version.version"
   "cosign|github.com/sigstore/cosign/v2|github.com/sigstore/cosign/v2/cmd/cosign|0||sigs.k8s.io/release-utils/version.gitVersion"

@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-compare-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-go build -tags 'containers_image_openpgp exclude_graphdriver_btrfs' -o "$work/benchcompare" "$root/pkg/compare/internal/benchcompare"
+go build -tags "$(cat "$root/buildtags")" -o "$work/benchcompare" "$root/pkg/compare/internal/benchcompare"
 echo "generating two ${size} MiB layers of ${file_kib} KiB files ($compress) in $work"
 "$work/benchcompare" generate "$work/published" "$size" a "$file_kib" "$compress"
 "$work/benchcompare" generate "$work/rebuilt" "$size" bb "$file_kib" "$compress"

@@ -5,7 +5,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-out=$(go test -tags 'containers_image_openpgp exclude_graphdriver_btrfs' -run '^$' \
+out=$(go test -tags "$(cat "$repo/buildtags")" -run '^$' \
   -bench '^Benchmark(PlanOffline|Read)5MiB$' -benchtime "${BENCHTIME:-5x}" -count 1 ./pkg/plan/)
 printf '%s\n' "$out" | grep -E '^Benchmark'
 printf '%s\n' "$out" | awk '/^BenchmarkPlanOffline5MiB/ {p=$3} /^BenchmarkRead5MiB/ {r=$3}

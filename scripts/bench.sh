@@ -7,6 +7,6 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 export PATH=$repo/.ci/bin:/usr/local/go/bin:$PATH
-REBUILD_BENCH=1 REBUILD_BENCH_RUNS=${RUNS:-5} go test -tags 'containers_image_openpgp exclude_graphdriver_btrfs' \
+REBUILD_BENCH=1 REBUILD_BENCH_RUNS=${RUNS:-5} go test -tags "$(cat "$repo/buildtags")" \
   -count=1 -v -run '^TestBenchmarkRebuild$' -timeout 40m ./test/ 2>&1 |
   grep -E '^(case|rebuild median|manual  median|ratio)|FAIL|^--- |panic' || true

@@ -9,7 +9,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 bash .ci/install.sh
 export PATH=$repo/.ci/bin:/usr/local/go/bin:$PATH
-out=$(go test -tags 'containers_image_openpgp exclude_graphdriver_btrfs' -count=1 -v \
+out=$(go test -tags "$(cat "$repo/buildtags")" -count=1 -v \
   -run '^TestRebuild$/^multistage$' ./test/ 2>&1) || {
   printf '%s\n' "$out" >&2
   exit 1

@@ -4,9 +4,9 @@
 // attested with cosign), then rebuilt by ./cmd/rebuild from what cosign verify-attestation
 // printed, and the IDs compared with what podman pull prints.
 //
-// Run as root, with the tools of .ci/install.sh in PATH or in .ci/bin:
+// Run as root, from the repository root (buildtags holds the build tags), with the tools of .ci/install.sh in PATH or in .ci/bin:
 //
-//	go test -tags 'containers_image_openpgp exclude_graphdriver_btrfs' -count=1 -v ./test/...
+//	go test -tags "$(cat buildtags)" -count=1 -v ./test/...
 //
 // REBUILD_E2E_KEEP=1 keeps the world's directory (log, fixtures, attestations) afterwards.
 package test

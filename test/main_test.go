@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,7 +65,11 @@ func buildRebuild(ctx context.Context, w *world.World) (string, error) {
 		return "", nil
 	}
 	bin := filepath.Join(w.Dir, "rebuild")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "containers_image_openpgp exclude_graphdriver_btrfs", "-o", bin, "./cmd/rebuild")
+	tags, err := os.ReadFile(filepath.Join(w.Root, "buildtags"))
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", strings.TrimSpace(string(tags)), "-o", bin, "./cmd/rebuild")
 	cmd.Dir = w.Root
 	out, err := cmd.CombinedOutput()
 	if err != nil {

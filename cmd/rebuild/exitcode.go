@@ -5,7 +5,9 @@ import (
 
 	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/inputs"
+	"github.com/rebuild-project/rebuild/pkg/konflux"
 	"github.com/rebuild-project/rebuild/pkg/provenance"
+	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
 // Exit codes, documented in the README.
@@ -26,12 +28,12 @@ func exitCode(err error) int {
 		return exitDone
 	case errors.Is(err, errNotIdentical):
 		return exitDifferent
-	case errors.Is(err, errInterrupted):
+	case errors.Is(err, rebuild.ErrInterrupted):
 		return exitBuildFailed
 	case errors.Is(err, errUsage), errors.Is(err, provenance.ErrInvalidInput),
-		errors.Is(err, build.ErrBadTask), errors.Is(err, inputs.ErrUnpinned),
-		errors.Is(err, inputs.ErrSBOMMismatch), errors.Is(err, errBadRecipe), errors.Is(err, inputs.ErrSBOMTooLarge),
-		errors.Is(err, inputs.ErrTampered):
+		errors.Is(err, konflux.ErrCannotReplay), errors.Is(err, konflux.ErrBadTask), errors.Is(err, build.ErrBadArgs),
+		errors.Is(err, inputs.ErrGitURL), errors.Is(err, inputs.ErrUnpinned), errors.Is(err, inputs.ErrSBOMMismatch),
+		errors.Is(err, inputs.ErrSBOMTooLarge), errors.Is(err, inputs.ErrTampered):
 		return exitBadInput
 	case errors.Is(err, inputs.ErrUnavailable):
 		return exitUnavailable

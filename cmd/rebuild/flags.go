@@ -4,7 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+
+	"github.com/rebuild-project/rebuild/pkg/kit"
+	"github.com/rebuild-project/rebuild/pkg/provenance"
+	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
 // config is the command line.
@@ -75,7 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("%w: unexpected argument %q: the attestation is read from stdin", errUsage, fs.Arg(0))
 	}
-	if err := useKit(&c); err != nil {
+	if err := c.useKit(); err != nil {
 		return c, err
 	}
 	c.verify = c.verify || c.published != "" || c.report != "" || c.diffDir != "" || c.attest != ""
@@ -85,4 +90,39 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		c.runRoot = filepath.Join(c.storage, ".runroot")
 	}
 	return c, nil
+}
+
+// useKit points --source, --images and the SBOM at the items of the --kit folder.
+func (c *config) useKit() error {
+	if c.kit == "" {
+		return nil
+	}
+	if c.source != "" || c.images != "" {
+		return fmt.Errorf("%w: --kit brings the source and the images: drop --source and --images", errUsage)
+	}
+	c.source = filepath.Join(c.kit, kit.SourceFile)
+	c.images = filepath.Join(c.kit, kit.ImagesDir)
+	c.sbomFile = filepath.Join(c.kit, kit.SBOMFile)
+	return nil
+}
+
+// library is the rebuild library's configuration for these flags, with --key read.
+func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
+	rc := rebuild.Config{
+		AllowLocalGit: c.allowLocalGit, Source: c.source, Images: c.images, SBOMFile: c.sbomFile,
+		Storage: c.storage, RunRoot: c.runRoot, StorageDriver: c.storageDriver,
+		PolicyPath: c.policy, WorkDir: c.workDir, Log: log,
+	}
+	if c.key == "" {
+		return rc, nil
+	}
+	data, err := os.ReadFile(c.key)
+	if err != nil {
+		return rc, fmt.Errorf("%w: reading --key: %w", errUsage, err)
+	}
+	if rc.Key, err = provenance.LoadPublicKey(data); err != nil {
+		return rc, fmt.Errorf("%w: --key %s: %w", errUsage, c.key, err)
+	}
+	rc.KeyName = c.key
+	return rc, nil
 }

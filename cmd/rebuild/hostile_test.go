@@ -204,14 +204,14 @@ func TestRunHostileFields(t *testing.T) {
 	const bad = exitBadInput
 	const notCloned = "rebuild: clone"
 	tests := []runCase{
-		{name: "file URL", stdin: withURL("file:///srv/git/app"), code: bad, stderr: []string{`git URL "file:///srv/git/app" is on this machine: pass --allow-local-git to clone from it`}},
-		{name: "local path", stdin: withURL("/srv/git/app"), code: bad, stderr: []string{`git URL "/srv/git/app" is a local path: pass --allow-local-git to clone from it`}},
-		{name: "relative path", stdin: withURL("../app"), code: bad, stderr: []string{`git URL "../app" is a local path`}},
-		{name: "ssh URL", stdin: withURL("ssh://git@git.example/org/app"), code: bad, stderr: []string{`git URL "ssh://git@git.example/org/app" has scheme ssh: only https, http and git are fetched`}},
-		{name: "scp-like address", stdin: withURL("git@git.example:org/app"), code: bad, stderr: []string{`git URL "git@git.example:org/app" is an ssh address`}},
-		{name: "ext transport", stdin: withURL("ext::sh -c touch% /tmp/pwned"), code: bad, stderr: []string{`git URL "ext::sh -c touch% /tmp/pwned"`}},
-		{name: "URL as a flag", stdin: withURL("--upload-pack=touch /tmp/pwned"), code: bad, stderr: []string{`git URL "--upload-pack=touch /tmp/pwned" is not a URL`}},
-		{name: "http without host", stdin: withURL("http:///org/app"), code: bad, stderr: []string{`git URL "http:///org/app" has no host`}},
+		{name: "file URL", stdin: withURL("file:///srv/git/app"), code: bad, stderr: []string{`git URL not fetched: "file:///srv/git/app" is on this machine: pass --allow-local-git to clone from it`}},
+		{name: "local path", stdin: withURL("/srv/git/app"), code: bad, stderr: []string{`git URL not fetched: "/srv/git/app" is a local path: pass --allow-local-git to clone from it`}},
+		{name: "relative path", stdin: withURL("../app"), code: bad, stderr: []string{`git URL not fetched: "../app" is a local path`}},
+		{name: "ssh URL", stdin: withURL("ssh://git@git.example/org/app"), code: bad, stderr: []string{`git URL not fetched: "ssh://git@git.example/org/app" has scheme ssh: only https, http and git are fetched`}},
+		{name: "scp-like address", stdin: withURL("git@git.example:org/app"), code: bad, stderr: []string{`git URL not fetched: "git@git.example:org/app" is an ssh address`}},
+		{name: "ext transport", stdin: withURL("ext::sh -c touch% /tmp/pwned"), code: bad, stderr: []string{`git URL not fetched: "ext::sh -c touch% /tmp/pwned"`}},
+		{name: "URL as a flag", stdin: withURL("--upload-pack=touch /tmp/pwned"), code: bad, stderr: []string{`git URL not fetched: "--upload-pack=touch /tmp/pwned" is not a URL`}},
+		{name: "http without host", stdin: withURL("http:///org/app"), code: bad, stderr: []string{`git URL not fetched: "http:///org/app" has no host`}},
 		{
 			name: "local path allowed", stdin: withURL(missingRepo), args: []string{"--allow-local-git"},
 			code: exitUnavailable, stderr: []string{"cloning " + missingRepo},

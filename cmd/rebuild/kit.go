@@ -7,14 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"go.podman.io/image/v5/types"
 
-	"github.com/rebuild-project/rebuild/pkg/build"
-	"github.com/rebuild-project/rebuild/pkg/inputs"
 	"github.com/rebuild-project/rebuild/pkg/kit"
+	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
 func init() { commands["kit"] = kitCommand }
@@ -65,12 +62,13 @@ func kitCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return fail(stderr, fmt.Errorf("%w: rebuild kit takes one argument, the kit's folder; the attestation is read from stdin", errUsage))
 	}
 	c.dir = fs.Arg(0)
-	return fail(stderr, interrupted(ctx, makeKit(ctx, c, stdin, reporter{w: stderr, quiet: c.base.quiet})))
+	log := &rebuild.Log{W: stderr, Quiet: c.base.quiet}
+	return fail(stderr, rebuild.Interrupted(ctx, makeKit(ctx, c, stdin, log)))
 }
 
-// makeKit fetches what a rebuild would (the checkout, the SBOM, the pinned images) and
-// writes it as a kit.
-func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, r reporter) error {
+// makeKit resolves the inputs as a rebuild does (the checkout, the SBOM, the pinned images)
+// and writes them as a kit.
+func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, log *rebuild.Log) error {
 	attestation, err := io.ReadAll(io.LimitReader(stdin, maxAttestationSize+1))
 	if err != nil {
 		return fmt.Errorf("reading stdin: %w", err)
@@ -78,62 +76,39 @@ func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, r reporter) erro
 	if len(attestation) > maxAttestationSize {
 		return fmt.Errorf("%w: the attestation on stdin is over %d bytes", errUsage, maxAttestationSize)
 	}
-	recipe, err := readRecipe(c.base, bytes.NewReader(attestation), r)
+	rc, err := c.base.library(log)
 	if err != nil {
 		return err
 	}
-	task, err := taskFromParams(recipe.Task.Params)
+	job, err := rebuild.Read(bytes.NewReader(attestation), rc)
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp(c.base.workDir, "rebuild-kit-")
-	if err != nil {
-		return fmt.Errorf("making a working folder: %w", err)
+	if job.Recipe.Task.Results["SBOM_BLOB_URL"] == "" {
+		log.Warn("the provenance records no SBOM_BLOB_URL: rebuild --kit cannot check this kit's SBOM and will refuse it")
 	}
-	defer os.RemoveAll(work)
-	src := filepath.Join(work, "source")
-	if err := checkoutSource(ctx, c.base, recipe, src, r); err != nil {
-		return err
-	}
-
-	sys := &types.SystemContext{SignaturePolicyPath: c.base.policy}
-	blobURL := recipe.Task.Results["SBOM_BLOB_URL"]
-	if blobURL == "" {
-		r.warn("the provenance records no SBOM_BLOB_URL: rebuild --kit cannot check this kit's SBOM and will refuse it")
-	}
-	sbom, err := readSBOM(ctx, c.base, sys, recipe, r)
+	in, err := job.Resolve(ctx)
 	if err != nil {
 		return err
 	}
-	images, err := inputs.ParseSBOM(sbom)
-	if err != nil {
-		return err
-	}
-	prepared, err := build.Prepare(src, task)
-	if err != nil {
-		return err
-	}
-	pins, err := inputs.Resolve(froms(prepared), images)
-	if err != nil {
-		return err
-	}
-	r.phase("kit", "writing the source bundle and %d image(s) into %s", len(pins), c.dir)
+	defer in.Close()
+	log.Phase("kit", "writing the source bundle and %d image(s) into %s", len(in.Pins), c.dir)
 	m, err := kit.Write(ctx, c.dir, kit.Contents{
 		Attestation: attestation,
-		SBOM:        sbom,
-		Checkout:    src,
-		URL:         recipe.Source.URL,
-		Commit:      recipe.Source.Commit,
-		Pins:        pins,
-		Sys:         sys,
+		SBOM:        in.SBOM,
+		Checkout:    in.Source,
+		URL:         job.Recipe.Source.URL,
+		Commit:      job.Recipe.Source.Commit,
+		Pins:        in.Pins,
+		Sys:         &types.SystemContext{SignaturePolicyPath: c.base.policy},
 		PolicyPath:  c.base.policy,
-		Progress:    r.detail(),
+		Progress:    log.Detail(),
 	})
 	if err != nil {
 		return err
 	}
 	s := m.Sizes
-	r.phase("kit", "%s: %d files, %d bytes; the parts: %d (attestation %d, SBOM %d, source files %d as a %d-byte bundle, images %d as a %d-byte layout)",
+	log.Phase("kit", "%s: %d files, %d bytes; the parts: %d (attestation %d, SBOM %d, source files %d as a %d-byte bundle, images %d as a %d-byte layout)",
 		c.dir, len(m.Files)+1, s.Kit, s.Parts, s.Attestation, s.SBOM, s.SourceFiles, s.Bundle, s.Images, s.Layout)
 	return nil
 }

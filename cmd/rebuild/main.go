@@ -9,13 +9,15 @@ import (
 	"syscall"
 
 	"github.com/containers/buildah"
+
+	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
 func main() {
 	if buildah.InitReexec() {
 		return
 	}
-	becomeSubreaper()
+	rebuild.BecomeSubreaper()
 	// The first SIGINT or SIGTERM cancels ctx: the build stops and what it made is removed
 	// (exit 4, "interrupted"). A second one ends the process at once, without that cleanup.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -9,15 +9,15 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/containers/buildah"
 	"go.podman.io/image/v5/types"
 
+	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/plan"
 )
 
 func init() { commands["plan"] = planCommand }
 
-const planUsage = `Usage: rebuild plan [--offline] < attestation.json
+const planUsage = `Usage: rebuild plan [--offline] [--allow-local-git] < attestation.json
 
 Reads a provenance as rebuild does and prints, on stdout, what a rebuild would build as JSON
 (docs/plan.md), and on stderr its findings, one a line. Without --offline it also fetches the
@@ -38,6 +38,7 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fs.PrintDefaults()
 	}
 	offline := fs.Bool("offline", false, "read nothing but stdin: no git, SBOM or registry checks")
+	allowLocalGit := fs.Bool("allow-local-git", false, "plan for a git URL that is a local path or file://, as rebuild --allow-local-git")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return plan.ExitIdentical
@@ -53,7 +54,7 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintf(stderr, "rebuild plan: error: %v\n", err)
 		return plan.ExitCannot
 	}
-	env := plan.Env{Platform: runtime.GOOS + "/" + runtime.GOARCH, BuildahVersion: buildah.Version, Now: time.Now()}
+	env := plan.Env{Platform: runtime.GOOS + "/" + runtime.GOARCH, BuildahVersion: build.Version, Now: time.Now(), AllowLocalGit: *allowLocalGit}
 	sys := &types.SystemContext{}
 	var ev plan.Evidence
 	if !*offline {

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
 // command is a subcommand: `rebuild NAME ...`. Subcommands register themselves in init.
@@ -24,9 +26,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitDone
 	}
 	if err == nil {
-		err = rebuild(ctx, cfg, stdin, stdout, reporter{w: stderr, quiet: cfg.quiet})
+		err = rebuildImage(ctx, cfg, stdin, stdout, &rebuild.Log{W: stderr, Quiet: cfg.quiet})
 	}
-	return fail(stderr, interrupted(ctx, err))
+	return fail(stderr, rebuild.Interrupted(ctx, err))
 }
 
 // fail prints err as the one error line and returns its exit code.
@@ -37,23 +39,38 @@ func fail(stderr io.Writer, err error) int {
 	return exitCode(err)
 }
 
-// rebuild is the main job: read, fetch the inputs, build, print the image ID, then what
-// comes after the build.
-func rebuild(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer, r reporter) error {
-	stdin, input := recordInput(cfg, stdin)
-	recipe, err := readRecipe(cfg, stdin, r)
+// rebuildImage is the main job: read, resolve and fetch the inputs, build, print the image
+// ID, then compare when asked.
+func rebuildImage(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer, log *rebuild.Log) error {
+	rc, err := cfg.library(log)
 	if err != nil {
 		return err
 	}
-	in, err := fetchInputs(ctx, cfg, recipe, r)
+	var v verifier
+	if cfg.verify {
+		if v, err = cfg.verifier(); err != nil {
+			return err
+		}
+	}
+	job, err := rebuild.Read(stdin, rc)
 	if err != nil {
 		return err
 	}
-	defer in.close()
-	id, err := buildImage(ctx, cfg, in, r)
+	in, err := job.Resolve(ctx)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := in.Fetch(ctx); err != nil {
+		return err
+	}
+	id, err := in.Build(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, id)
-	return afterBuild(ctx, cfg, recipe, in, id, input, r)
+	if cfg.verify {
+		return v.verify(ctx, in, id, log)
+	}
+	return nil
 }

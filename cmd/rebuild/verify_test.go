@@ -6,17 +6,13 @@ import (
 	"testing"
 
 	"go.podman.io/image/v5/transports"
-
-	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
 
 func TestPublishedRef(t *testing.T) {
-	subject := provenance.Subject{Name: "quay.example/org/app", Digest: "sha256:" + repeat("a", 64)}
 	for _, tc := range []struct {
 		flag, want string
 		bad        bool
 	}{
-		{"", "docker://quay.example/org/app@sha256:" + repeat("a", 64), false},
 		{"docker://quay.example/org/app@sha256:" + repeat("b", 64), "docker://quay.example/org/app@sha256:" + repeat("b", 64), false},
 		{"oci:/srv/layout:app", "oci:/srv/layout:app", false},
 		{"oci-archive:/srv/app.tar", "oci-archive:/srv/app.tar:", false},
@@ -25,7 +21,7 @@ func TestPublishedRef(t *testing.T) {
 		{"containers-storage:app", "", true},
 		{"docker://UPPER/case", "", true},
 	} {
-		ref, err := publishedRef(tc.flag, subject)
+		ref, err := publishedRef(tc.flag)
 		switch {
 		case tc.bad:
 			if !errors.Is(err, errUsage) {

@@ -1,10 +1,11 @@
-package build
+package build_test
 
 import (
 	"context"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,10 @@ import (
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/storage"
 	"go.podman.io/storage/types"
+
+	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/konflux"
+	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
 
 func TestMain(m *testing.M) {
@@ -69,22 +74,11 @@ func TestBuildScratchIsReproducible(t *testing.T) {
 		"Containerfile": "FROM scratch\nLABEL a=b\nCOPY hello /hello\n",
 		"hello":         "hi\n",
 	})
-	task := DefaultTask()
-	task.Dockerfile = "Containerfile"
-	task.SourceDateEpoch = "1700000000"
-	task.RewriteTimestamp = true
-	task.CommitSHA = "0123456789abcdef0123456789abcdef01234567"
+	params := map[string]string{"DOCKERFILE": "Containerfile", "SOURCE_DATE_EPOCH": "1700000000",
+		"REWRITE_TIMESTAMP": "true", "COMMIT_SHA": "0123456789abcdef0123456789abcdef01234567"}
 	var ids []string
 	for i := 0; i < 2; i++ {
-		p, err := Prepare(src, task)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, err := p.Build(context.Background(), Options{Store: newStore(t), PolicyPath: policy, Now: func() time.Time { return time.Unix(int64(i), 0) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
+		ids = append(ids, replay(t, src, params, newStore(t), policy, time.Unix(int64(i), 0)))
 	}
 	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(ids[0]) {
 		t.Fatalf("image ID %q is not 64 hex characters", ids[0])
@@ -97,17 +91,8 @@ func TestBuildScratchIsReproducible(t *testing.T) {
 func TestBuildIgnoresSourceDateEpochInEnvironment(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "1")
 	src := writeTree(t, map[string]string{"Containerfile": "FROM scratch\nCOPY Containerfile /\n"})
-	task := DefaultTask()
-	task.Dockerfile = "Containerfile"
-	p, err := Prepare(src, task)
-	if err != nil {
-		t.Fatal(err)
-	}
 	store := newStore(t)
-	id, err := p.Build(context.Background(), Options{Store: store, PolicyPath: writePolicy(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := replay(t, src, map[string]string{"DOCKERFILE": "Containerfile"}, store, writePolicy(t), time.Now())
 	ref, err := istorage.Transport.ParseStoreReference(store, id)
 	if err != nil {
 		t.Fatal(err)
@@ -124,4 +109,36 @@ func TestBuildIgnoresSourceDateEpochInEnvironment(t *testing.T) {
 	if cfg.Created == nil || cfg.Created.Unix() == 1 {
 		t.Errorf("created %v: SOURCE_DATE_EPOCH from the environment reached the build", cfg.Created)
 	}
+}
+
+// replay runs the Konflux 0.8 task's build of the checkout src with the recorded string
+// parameters params.
+func replay(t *testing.T, src string, params map[string]string, store storage.Store, policy string, now time.Time) string {
+	t.Helper()
+	rec := &provenance.Task{
+		Name: "build-container", Params: provenance.Params{},
+		Bundle:       "registry.example/task-buildah-oci-ta:0.8@sha256:" + strings.Repeat("6", 64),
+		BuilderImage: "registry.example/buildah-task@sha256:" + strings.Repeat("7", 64),
+	}
+	for k, v := range params {
+		rec.Params[k] = provenance.Param{Kind: provenance.KindString, String: v}
+	}
+	b, err := konflux.Resolve(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := konflux.Prepare(src, b.Task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := p.Invoke(b, nil, konflux.ReplayInput{Arch: konflux.HostArch(), BuildahVersion: build.Version, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inv.Close()
+	id, err := build.Run(context.Background(), inv.Argv, build.Options{Store: store, PolicyPath: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -2,8 +2,8 @@ package build
 
 import "errors"
 
-// ErrBadTask marks task parameters or a Containerfile that cannot be replayed: bad input.
-var ErrBadTask = errors.New("cannot replay the build task")
+// ErrBadArgs marks a command line or an image name buildah refuses: bad input.
+var ErrBadArgs = errors.New("buildah refuses the build")
 
 // ErrBuild marks a build that buildah could not complete.
 var ErrBuild = errors.New("build failed")

@@ -9,12 +9,12 @@ import (
 	"go.podman.io/storage"
 )
 
-// imageLabels returns the config labels of the image the store holds under name, as
+// ImageLabels returns the config labels of the image the store holds under name, as
 // `buildah inspect` shows them.
-func imageLabels(ctx context.Context, store storage.Store, name string) (map[string]string, error) {
+func ImageLabels(ctx context.Context, store storage.Store, name string) (map[string]string, error) {
 	named, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: base image name %q: %w", ErrBadTask, name, err)
+		return nil, fmt.Errorf("%w: base image name %q: %w", ErrBadArgs, name, err)
 	}
 	ref, err := istorage.Transport.ParseStoreReference(store, reference.TagNameOnly(named).String())
 	if err != nil {

@@ -9,14 +9,14 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"go.podman.io/image/v5/pkg/blobinfocache/none"
 	"go.podman.io/image/v5/pkg/compression"
-)
 
-// labelsPaths are where Konflux's task injects labels.json.
-var labelsPaths = map[string]bool{"usr/share/buildinfo/labels.json": true, "root/buildinfo/labels.json": true}
+	"github.com/rebuild-project/rebuild/pkg/konflux"
+)
 
 const maxLabelsJSON = 1 << 20
 
@@ -80,7 +80,7 @@ func (s *tarStream) next() (string, *FileMeta, error) {
 	if h.Typeflag == tar.TypeReg {
 		sum := sha256.New()
 		body := io.TeeReader(s.tr, sum)
-		if s.keep != nil && labelsPaths[name] {
+		if s.keep != nil && slices.Contains(konflux.LabelsPaths, "/"+name) {
 			data, err := io.ReadAll(io.LimitReader(body, maxLabelsJSON))
 			if err != nil {
 				return "", nil, fmt.Errorf("reading %s: %w", name, err)

@@ -15,3 +15,6 @@ var (
 	// ErrUnpinned marks a FROM image that neither the SBOM nor the Containerfile pins by digest.
 	ErrUnpinned = errors.New("image not pinned by digest")
 )
+
+// ErrGitURL marks a git URL a rebuild does not fetch from: bad input.
+var ErrGitURL = errors.New("git URL not fetched")

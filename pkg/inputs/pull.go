@@ -28,7 +28,7 @@ func Pull(ctx context.Context, store storage.Store, sys *types.SystemContext, po
 	if progress == nil {
 		progress = io.Discard
 	}
-	sys = withRegistriesConf(sys)
+	sys = WithRegistriesConf(sys)
 	pc, err := PolicyContext(policyPath, sys)
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ var spdxMediaTypes = []string{"text/spdx+json", "application/spdx+json"}
 // blobURL ("<repo>@sha256:<hex>", the provenance's SBOM_BLOB_URL) is set, the SBOM's sha256
 // must be its digest.
 func FetchSBOM(ctx context.Context, sys *types.SystemContext, subject provenance.Subject, blobURL string) ([]byte, error) {
-	sys = withRegistriesConf(sys)
+	sys = WithRegistriesConf(sys)
 	named, err := reference.ParseNormalizedNamed(subject.Name)
 	if err != nil {
 		return nil, fmt.Errorf("fetching SBOM for %s: %w", subject.Name, err)

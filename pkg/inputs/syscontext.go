@@ -6,10 +6,10 @@ import (
 	"go.podman.io/image/v5/types"
 )
 
-// withRegistriesConf returns a copy of sys that names the registries.conf given by
+// WithRegistriesConf returns a copy of sys that names the registries.conf given by
 // CONTAINERS_REGISTRIES_CONF (or REGISTRIES_CONFIG_PATH) unless sys names one: podman and
 // buildah honour these variables, containers/image alone does not.
-func withRegistriesConf(sys *types.SystemContext) *types.SystemContext {
+func WithRegistriesConf(sys *types.SystemContext) *types.SystemContext {
 	out := &types.SystemContext{}
 	if sys != nil {
 		*out = *sys

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 
 	"go.podman.io/image/v5/types"
+
+	"github.com/rebuild-project/rebuild/pkg/inputs"
 )
 
 // The items of a kit, by their names in its folder.
@@ -53,7 +55,7 @@ func Write(ctx context.Context, dir string, c Contents) (*Manifest, error) {
 	if err := WriteBundle(ctx, filepath.Join(dir, SourceFile), c.Checkout); err != nil {
 		return nil, err
 	}
-	images, err := saveImages(ctx, withRegistriesConf(c.Sys), c.PolicyPath, filepath.Join(dir, ImagesDir), c.Pins, c.Progress)
+	images, err := saveImages(ctx, inputs.WithRegistriesConf(c.Sys), c.PolicyPath, filepath.Join(dir, ImagesDir), c.Pins, c.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -79,19 +81,4 @@ func emptyDir(dir string) error {
 		return fmt.Errorf("%s is not empty", dir)
 	}
 	return nil
-}
-
-// withRegistriesConf names the registries.conf that CONTAINERS_REGISTRIES_CONF gives, as
-// podman and the rebuild's own pulls do.
-func withRegistriesConf(sys *types.SystemContext) *types.SystemContext {
-	out := &types.SystemContext{}
-	if sys != nil {
-		*out = *sys
-	}
-	if out.SystemRegistriesConfPath == "" {
-		if p, ok := os.LookupEnv("CONTAINERS_REGISTRIES_CONF"); ok {
-			out.SystemRegistriesConfPath = p
-		}
-	}
-	return out
 }

@@ -35,6 +35,7 @@ const (
 	CodeNoBuilderImage Code = "PLAN013" // the build step's image is not recorded or not pinned
 	CodeDisagree       Code = "PLAN014" // envelopes describe different builds
 	CodeBadProvenance  Code = "PLAN015" // a recorded value has the wrong shape
+	CodeGitURL         Code = "PLAN016" // a git URL the rebuild does not fetch
 
 	CodeNoRewrite      Code = "PLAN101" // REWRITE_TIMESTAMP not true
 	CodeNoEpoch        Code = "PLAN102" // no SOURCE_DATE_EPOCH
@@ -55,7 +56,7 @@ var severities = map[Code]Severity{}
 func init() {
 	for _, c := range []Code{CodeNoURL, CodeNoCommit, CodeNoBuildTask, CodeNoProfile, CodeUnpinned, CodePrefetched,
 		CodeBadParams, CodeContainerfile, CodeUnreadable, CodeCommitMissing, CodeSBOM, CodeImageMissing,
-		CodeNoBuilderImage, CodeDisagree, CodeBadProvenance} {
+		CodeNoBuilderImage, CodeDisagree, CodeBadProvenance, CodeGitURL} {
 		severities[c] = SeverityError
 	}
 	for _, c := range []Code{CodeNoRewrite, CodeNoEpoch, CodeBuildahVersion, CodeCopiesGit, CodePlatform, CodeClock} {

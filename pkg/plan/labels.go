@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/manifest"
@@ -15,6 +16,7 @@ import (
 	"go.podman.io/image/v5/pkg/compression"
 	"go.podman.io/image/v5/types"
 
+	"github.com/rebuild-project/rebuild/pkg/konflux"
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
 
@@ -25,8 +27,6 @@ const (
 	maxLabelsJSON   = 1 << 20
 	maxManifestSize = 4 << 20
 )
-
-var labelsPaths = map[string]bool{"usr/share/buildinfo/labels.json": true, "root/buildinfo/labels.json": true}
 
 // recordedBuildah reads io.buildah.version from the labels.json the task injected into the
 // published image, looking only at its last few small layers.
@@ -93,7 +93,7 @@ func labelsFromLayer(ctx context.Context, src types.ImageSource, info types.Blob
 		if err != nil {
 			return nil, err
 		}
-		if h.Typeflag == tar.TypeReg && labelsPaths[path.Clean("/" + h.Name)[1:]] {
+		if h.Typeflag == tar.TypeReg && slices.Contains(konflux.LabelsPaths, path.Clean("/"+h.Name)) {
 			return io.ReadAll(io.LimitReader(tr, maxLabelsJSON))
 		}
 	}

@@ -2,13 +2,14 @@ package plan
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/inputs"
+	"github.com/rebuild-project/rebuild/pkg/konflux"
 )
 
 // Env is the host a rebuild would run on.
@@ -16,6 +17,7 @@ type Env struct {
 	Platform       string    // os/arch of this host
 	BuildahVersion string    // the buildah library version this binary builds with
 	Now            time.Time // stands for the task's clock when the build recorded no timestamp
+	AllowLocalGit  bool      // a git URL that is a local path or file:// is fetched (rebuild --allow-local-git)
 }
 
 // Tree is the source at the pinned commit. ReadFile fails for a path that is not a file.
@@ -60,9 +62,14 @@ func Make(a *Attestation, env Env, ev Evidence) *Plan {
 	p.Findings = append(p.Findings, a.gapFindings()...)
 	p.Findings = append(p.Findings, ev.Findings...)
 
-	c := a.chooseBuild(env.Platform)
-	p.Findings = append(p.Findings, c.findings...)
-	if c.task != nil {
+	if rec.Source.URL != "" {
+		if err := inputs.CheckGitURL(rec.Source.URL, env.AllowLocalGit); err != nil {
+			p.add(CodeGitURL, "%v", err)
+		}
+	}
+	c, findings := a.chooseBuild(env.Platform)
+	p.Findings = append(p.Findings, findings...)
+	if c.Task != nil {
 		p.planTask(c, rec.Source.CommitTimestamp, env, ev)
 	}
 	if a.Strict != nil && !p.has(SeverityError) {
@@ -102,32 +109,23 @@ func (p *Plan) has(s Severity) bool {
 	return slices.ContainsFunc(p.Findings, func(f Finding) bool { return f.Severity == s })
 }
 
-// planTask fills in what the chosen build task says.
-func (p *Plan) planTask(c chosen, commitTimestamp string, env Env, ev Evidence) {
-	rt := c.task
-	name, version, digest := parseBundle(rt.Bundle)
-	p.Task = TaskRef{Name: rt.Name, Bundle: rt.Bundle, Task: name, Version: version, Digest: digest, Profile: profileFor(name, version)}
-	if p.Task.Profile == "" {
-		what := "the task's bundle is not recorded"
-		if rt.Bundle != "" {
-			what = "task " + name + " version " + cmpOr(version, "(none)")
-		}
-		p.add(CodeNoProfile, "%s: no replay profile covers it (this binary replays buildah-oci-ta and buildah-remote-oci-ta 0.7 and 0.8)", what)
+// planTask fills in what the chosen build task says, read by konflux.Check as the rebuild
+// reads it.
+func (p *Plan) planTask(c konflux.Choice, commitTimestamp string, env Env, ev Evidence) {
+	rt := c.Task
+	b, problems := konflux.Check(rt)
+	p.Task = TaskRef{Name: rt.Name, Bundle: rt.Bundle, Task: b.Bundle.Task, Version: b.Bundle.Version, Digest: b.Bundle.Digest}
+	if b.Profile != nil {
+		p.Task.Profile = b.Profile.Name
 	}
-	if rt.BuilderImage == "" {
-		p.add(CodeNoBuilderImage, "build task %s records no image for its build step", rt.Name)
-	} else if !strings.Contains(rt.BuilderImage, "@sha256:") {
-		p.add(CodeNoBuilderImage, "build task %s's build step image %s is not pinned by digest", rt.Name, rt.BuilderImage)
+	for _, err := range problems {
+		p.addProblem(err)
 	}
-
-	task, problems := taskFromParams(rt.Params)
-	for _, pr := range problems {
-		p.add(pr.code, "%s", pr.msg)
-	}
+	task := b.Task
 	p.Containerfile = Containerfile{Dockerfile: task.Dockerfile, Context: task.Context}
 	p.BuildArgs, p.BuildArgsFile, p.EnvVars, p.Target = task.BuildArgs, task.BuildArgsFile, task.EnvVars, task.TargetStage
-	p.planEpoch(task, rt.Params.Has("SOURCE_DATE_EPOCH"), commitTimestamp, ev)
-	p.planPlatform(rt.Params.String("PLATFORM"), c.others, env)
+	p.planEpoch(task, commitTimestamp, ev)
+	p.planPlatform(task.Platform, c.Others, env)
 
 	p.Buildah = Buildah{Image: rt.BuilderImage, Recorded: ev.RecordedBuildah, This: env.BuildahVersion}
 	switch {
@@ -139,8 +137,7 @@ func (p *Plan) planTask(c chosen, commitTimestamp string, env Env, ev Evidence) 
 		p.add(CodeBuildahVersion, "the image was built with buildah %s, this rebuild uses %s", ev.RecordedBuildah, env.BuildahVersion)
 	}
 
-	var stages []build.Stage
-	annotations := ""
+	in := konflux.ReplayInput{Arch: p.Platform.Arch, BuildahVersion: env.BuildahVersion, Now: env.Now}
 	if ev.Tree == nil && !ev.Online {
 		unknown := "FROM images, LABEL instructions and COPY of the context are unknown"
 		if task.AnnotationsFile != "" {
@@ -148,12 +145,12 @@ func (p *Plan) planTask(c chosen, commitTimestamp string, env Env, ev Evidence) 
 		}
 		p.add(CodeOfflineSource, "offline: the Containerfile was not read: %s", unknown)
 	} else if ev.Tree != nil {
-		stages, annotations = p.planSource(task, ev)
+		in.Stages, in.AnnotationsFile = p.planSource(task, ev)
 	}
-	if p.Task.Profile == "" {
-		return // what another task version adds is not known
+	if b.Profile == nil || len(problems) > 0 {
+		return // what an unknown task version adds is not known; problems are told already
 	}
-	r, err := task.Replay(p.Platform.Arch, env.BuildahVersion, env.Now, annotations, stages)
+	r, err := b.Replay(in)
 	if err != nil {
 		p.add(CodeBadParams, "%v", err)
 		return
@@ -164,8 +161,22 @@ func (p *Plan) planTask(c chosen, commitTimestamp string, env Env, ev Evidence) 
 	}
 }
 
+// addProblem records a reason konflux.Check gives for not replaying the task.
+func (p *Plan) addProblem(err error) {
+	var pr *konflux.Problem
+	if !errors.As(err, &pr) {
+		p.add(CodeBadParams, "%v", err)
+		return
+	}
+	code := map[konflux.Kind]Code{
+		konflux.KindNoProfile: CodeNoProfile, konflux.KindBuilderImage: CodeNoBuilderImage,
+		konflux.KindPrefetched: CodePrefetched, konflux.KindBadParams: CodeBadParams, konflux.KindPath: CodeBadParams,
+	}[pr.Kind]
+	p.add(code, "%s", pr.Msg)
+}
+
 // planEpoch records SOURCE_DATE_EPOCH and judges the timestamps.
-func (p *Plan) planEpoch(task build.Task, recorded bool, commitTimestamp string, ev Evidence) {
+func (p *Plan) planEpoch(task konflux.Task, commitTimestamp string, ev Evidence) {
 	e := Epoch{CommitTimestamp: commitTimestamp, CommitTime: ev.CommitTime}
 	switch {
 	case task.SourceDateEpoch != "":
@@ -180,7 +191,7 @@ func (p *Plan) planEpoch(task build.Task, recorded bool, commitTimestamp string,
 	}
 	p.SourceDateEpoch = e
 	switch {
-	case task.SourceDateEpoch == "" && !recorded:
+	case task.SourceDateEpoch == "" && !task.RecordsEpoch():
 		p.add(CodeNoEpoch, "the task records no SOURCE_DATE_EPOCH parameter (an older task version): timestamps came from the build's clock")
 	case task.SourceDateEpoch == "":
 		p.add(CodeNoEpoch, "SOURCE_DATE_EPOCH was empty: timestamps came from the build's clock")
@@ -196,12 +207,12 @@ func (p *Plan) planEpoch(task build.Task, recorded bool, commitTimestamp string,
 func (p *Plan) planPlatform(recorded string, others []string, env Env) {
 	pl := Platform{Recorded: recorded, Host: env.Platform, Others: others}
 	if recorded == "" {
-		pl.Target = defaultPlatform
-		p.add(CodeNoPlatform, "no PLATFORM recorded: the build ran where Konflux runs tasks, %s", defaultPlatform)
-	} else if pl.Target = normalizePlatform(recorded); pl.Target == "" {
+		pl.Target = konflux.DefaultPlatform
+		p.add(CodeNoPlatform, "no PLATFORM recorded: the build ran where Konflux runs tasks, %s", konflux.DefaultPlatform)
+	} else if pl.Target = konflux.NormalizePlatform(recorded); pl.Target == "" {
 		pl.Target = recorded
 	}
-	pl.Arch = unameArch(pl.Target)
+	pl.Arch = konflux.UnameArch(pl.Target)
 	if pl.Target != env.Platform {
 		p.add(CodePlatform, "the image was built for %s and this host is %s: RUN steps run emulated or not at all, and the architecture label differs", pl.Target, env.Platform)
 	}

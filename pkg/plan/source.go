@@ -5,14 +5,14 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/inputs"
+	"github.com/rebuild-project/rebuild/pkg/konflux"
 )
 
 // planSource reads the Containerfile at the commit as the task finds it, resolves its FROM
 // images and checks what it copies and runs. It returns the stages and the ANNOTATIONS_FILE
 // content for the replay.
-func (p *Plan) planSource(task build.Task, ev Evidence) ([]build.Stage, string) {
+func (p *Plan) planSource(task konflux.Task, ev Evidence) ([]konflux.Stage, string) {
 	tree := ev.Tree
 	var annotations string
 	if task.AnnotationsFile != "" {
@@ -44,14 +44,14 @@ func (p *Plan) planSource(task build.Task, ev Evidence) ([]build.Stage, string) 
 		p.add(CodeBadParams, "%v", err)
 		return nil, annotations
 	}
-	cf, err := build.ParseContainerfile(strings.NewReader(string(content)), args)
+	cf, err := konflux.ParseContainerfile(strings.NewReader(string(content)), args)
 	if err != nil {
 		p.add(CodeContainerfile, "%s: %v", p.Containerfile.Path, err)
 		return nil, annotations
 	}
 	p.planImages(cf, ev)
 	ignore := p.ignoreFile(tree, task.Context)
-	if instrs, err := build.Instructions(content); err == nil {
+	if instrs, err := konflux.Instructions(content); err == nil {
 		p.checkInstructions(instrs, task.Context, ignore)
 	}
 	return cf.Stages, annotations
@@ -63,7 +63,7 @@ func clean(p string) string {
 }
 
 // planImages lists the FROM images and the digests a rebuild would pull them by.
-func (p *Plan) planImages(cf *build.Containerfile, ev Evidence) {
+func (p *Plan) planImages(cf *konflux.Containerfile, ev Evidence) {
 	last := len(cf.Stages) - 1
 	for i, st := range cf.Stages {
 		if st.FromStage >= 0 || st.Scratch {
@@ -109,7 +109,7 @@ var readsClock = regexp.MustCompile(`(^|[;&|(\x60\s])date(\s|;|\)|$)`)
 
 // checkInstructions warns of a COPY of the whole context when .git is in it and kept, and
 // of RUN steps that read the clock.
-func (p *Plan) checkInstructions(instrs []build.Instruction, context string, ignore []string) {
+func (p *Plan) checkInstructions(instrs []konflux.Instruction, context string, ignore []string) {
 	gitInContext := clean(context) == ""
 	for _, in := range instrs {
 		switch in.Cmd {

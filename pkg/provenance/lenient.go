@@ -70,7 +70,7 @@ func readLenient(r io.Reader) (*Lenient, error) {
 	}
 	strict := make(chan result, 1)
 	go func() {
-		rec, err := readDecoded(envs)
+		rec, err := decodeAll(envs)
 		strict <- result{rec, mark(ErrInvalidInput, err)}
 	}()
 	out, err := lenientRecipe(envs)
@@ -84,19 +84,6 @@ func readLenient(r io.Reader) (*Lenient, error) {
 		return &Lenient{Recipe: *s.recipe, Builds: []Task{s.recipe.Task}}, nil
 	}
 	return nil, err
-}
-
-// readDecoded is read after readEnvelopes: what Read returns for envs.
-func readDecoded(envs []Envelope) (*Recipe, error) {
-	recipes := make([]lineRecipe, 0, len(envs))
-	for _, env := range envs {
-		rec, err := decodeEnvelope(env)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", env.Line, err)
-		}
-		recipes = append(recipes, lineRecipe{line: env.Line, recipe: rec})
-	}
-	return merge(recipes)
 }
 
 func lenientRecipe(envs []Envelope) (*Lenient, error) {

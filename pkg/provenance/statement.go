@@ -49,6 +49,12 @@ func read(r io.Reader) (*Recipe, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeAll(envs)
+}
+
+// decodeAll decodes every envelope and merges their recipes into one: the one decode loop
+// Read, ReadLenient and FromEnvelopes share.
+func decodeAll(envs []Envelope) (*Recipe, error) {
 	recipes := make([]lineRecipe, 0, len(envs))
 	for _, env := range envs {
 		rec, err := decodeEnvelope(env)

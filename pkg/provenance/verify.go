@@ -133,14 +133,6 @@ func curveHash(c elliptic.Curve) hash.Hash {
 // FromEnvelopes decodes envelopes (already verified, or trusted as given) into one recipe, as
 // Read does. Every error matches ErrInvalidInput.
 func FromEnvelopes(envs []Envelope) (*Recipe, error) {
-	recipes := make([]lineRecipe, 0, len(envs))
-	for _, env := range envs {
-		rec, err := decodeEnvelope(env)
-		if err != nil {
-			return nil, mark(ErrInvalidInput, fmt.Errorf("line %d: %w", env.Line, err))
-		}
-		recipes = append(recipes, lineRecipe{line: env.Line, recipe: rec})
-	}
-	rec, err := merge(recipes)
+	rec, err := decodeAll(envs)
 	return rec, mark(ErrInvalidInput, err)
 }

@@ -1,0 +1,109 @@
+package konflux
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/rebuild-project/rebuild/pkg/provenance"
+)
+
+// Profile is the replay of one build task over what it covers: the task names (bundle
+// repositories), their major.minor versions and the images their build step ran. Adding a task
+// version is adding a profile here, with its rules.
+type Profile struct {
+	Name     string
+	Tasks    []string // the bundles' repository names, e.g. task-buildah-oci-ta
+	Versions []string // major.minor versions covered
+	// StepImages are the repository names (the last path element) of the build step images
+	// covered; empty covers any image, for versions whose behaviour the task script alone sets.
+	StepImages []string
+	rules      rules
+}
+
+// rules are what one task version does around `buildah build`.
+type rules interface {
+	// replay returns the labels, annotations, labels.json pairs and injected lines, in order.
+	replay(t Task, in ReplayInput) (Replay, error)
+	// argv is the `buildah build` command line for the files the task wrote.
+	argv(p *Prepared, r Replay, f taskFiles) []string
+}
+
+// profiles are the task replays this binary has. buildah-oci-ta 0.7 (from 0.7.1) passes the
+// same labels, annotations and injections as 0.8; 0.8 added ENV_VARS, which 0.7 lacks and
+// so never sets. buildah-remote-oci-ta, which multi-platform pipelines run on a VM per
+// platform, is generated from buildah-oci-ta and runs the same build script.
+var profiles = []*Profile{
+	{
+		Name:     "buildah-oci-ta/0.8",
+		Tasks:    []string{"task-buildah-oci-ta", "task-buildah-remote-oci-ta"},
+		Versions: []string{"0.7", "0.8"},
+		rules:    script08{},
+	},
+}
+
+// Profiles lists the replay profiles, for `rebuild plan` and `rebuild version`.
+func Profiles() []*Profile { return slices.Clone(profiles) }
+
+// Bundle is a task bundle reference taken apart: ".../task-buildah-oci-ta:0.8@sha256:<hex>".
+type Bundle struct {
+	Task    string // the repository's last element, e.g. task-buildah-oci-ta
+	Version string // the tag
+	Digest  string
+}
+
+// ParseBundle splits a task bundle reference into its parts.
+func ParseBundle(ref string) Bundle {
+	ref, digest, _ := strings.Cut(ref, "@")
+	ref = ref[strings.LastIndex(ref, "/")+1:]
+	task, version, _ := strings.Cut(ref, ":")
+	return Bundle{Task: task, Version: version, Digest: digest}
+}
+
+var majorMinor = regexp.MustCompile(`^v?([0-9]+\.[0-9]+)`)
+
+// ProfileFor returns the profile covering the recorded build task, or a Problem of
+// KindNoProfile naming what no profile covers.
+func ProfileFor(t *provenance.Task) (*Profile, error) {
+	b := ParseBundle(t.Bundle)
+	what := "the task's bundle is not recorded"
+	if t.Bundle != "" {
+		what = "task " + b.Task + " version " + cmpOr(b.Version, "(none)")
+	}
+	m := majorMinor.FindStringSubmatch(b.Version)
+	for _, p := range profiles {
+		if m == nil || !slices.Contains(p.Tasks, b.Task) || !slices.Contains(p.Versions, m[1]) {
+			continue
+		}
+		if len(p.StepImages) > 0 && !slices.Contains(p.StepImages, repositoryName(t.BuilderImage)) {
+			return nil, &Problem{KindNoProfile, fmt.Sprintf("%s: its build step image %s is not one profile %s covers", what, t.BuilderImage, p.Name)}
+		}
+		return p, nil
+	}
+	return nil, &Problem{KindNoProfile, fmt.Sprintf("%s: no replay profile covers it (this binary replays %s)", what, coverage())}
+}
+
+// coverage says what the profiles cover, as "task-buildah-oci-ta and task-buildah-remote-oci-ta 0.7 and 0.8".
+func coverage() string {
+	var parts []string
+	for _, p := range profiles {
+		parts = append(parts, strings.Join(p.Tasks, " and ")+" "+strings.Join(p.Versions, " and "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// repositoryName is the last path element of an image reference, without tag or digest.
+func repositoryName(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	ref = ref[strings.LastIndex(ref, "/")+1:]
+	ref, _, _ = strings.Cut(ref, ":")
+	return ref
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,131 @@
+package konflux
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// script08 is the build step of buildah-oci-ta 0.7.1 to 0.8: a bash script around the
+// buildah CLI (task/buildah-oci-ta/0.8/ in konflux-ci/build-definitions).
+type script08 struct{}
+
+func (script08) replay(t Task, in ReplayInput) (Replay, error) {
+	created, err := t.buildTimestamp(in.Now)
+	if err != nil {
+		return Replay{}, &Problem{KindBadParams, err.Error()}
+	}
+	r := Replay{Created: created}
+	r.Labels = []string{"architecture=" + in.Arch, "vcs-type=git"}
+	if t.CommitSHA != "" {
+		r.Labels = append(r.Labels, "vcs-ref="+t.CommitSHA, "org.opencontainers.image.revision="+t.CommitSHA)
+	}
+	if t.SourceURL != "" {
+		r.Labels = append(r.Labels, "org.opencontainers.image.source="+t.SourceURL)
+	}
+	if t.ImageExpiresAfter != "" {
+		r.Labels = append(r.Labels, "quay.expires-after="+t.ImageExpiresAfter)
+	}
+	r.Labels = append(r.Labels, "build-date="+created, "org.opencontainers.image.created="+created)
+	r.Labels = append(r.Labels, t.Labels...)
+
+	// Annotations: the file's lines, the parameter's, then the task's own.
+	r.Annotations = annotationFileLines(in.AnnotationsFile)
+	r.Annotations = append(r.Annotations, t.Annotations...)
+	if t.CommitSHA != "" {
+		r.Annotations = append(r.Annotations, "org.opencontainers.image.revision="+t.CommitSHA)
+	}
+	if t.SourceURL != "" {
+		r.Annotations = append(r.Annotations, "org.opencontainers.image.source="+t.SourceURL)
+	}
+	r.Annotations = append(r.Annotations, "org.opencontainers.image.created="+created)
+
+	// labels.json: the labels, created and the buildah version, then every LABEL instruction
+	// of every stage with its double quotes deleted.
+	r.LabelPairs = append([]string{}, r.Labels...)
+	r.LabelPairs = append(r.LabelPairs, "org.opencontainers.image.created="+created, "io.buildah.version="+in.BuildahVersion)
+	for _, st := range in.Stages {
+		for _, kv := range st.Labels {
+			r.LabelPairs = append(r.LabelPairs, strings.ReplaceAll(kv.Key+"="+kv.Value, `"`, ""))
+		}
+	}
+	if !t.SkipInjections {
+		r.Injected = append(r.Injected, "COPY labels.json "+LabelsPaths[0])
+		if t.ICMKeepCompatLocation {
+			r.Injected = append(r.Injected, "COPY labels.json "+LabelsPaths[1])
+		}
+	}
+	return r, nil
+}
+
+// argv is the script's `buildah build` command line, less what cannot change the image
+// (proxies, TLS, mounts of secrets) and plus what running in-process here needs.
+func (script08) argv(p *Prepared, r Replay, f taskFiles) []string {
+	t := p.Task
+	var a []string
+	if t.Hermetic {
+		a = append(a, "--pull=never")
+	}
+	if t.TargetStage != "" {
+		a = append(a, "--target="+t.TargetStage)
+	}
+	for _, arg := range t.BuildArgs {
+		a = append(a, "--build-arg="+arg)
+	}
+	for _, env := range t.EnvVars {
+		a = append(a, "--env="+env)
+	}
+	if t.BuildArgsFile != "" {
+		a = append(a, "--build-arg-file="+filepath.Join(p.SourceDir, t.BuildArgsFile))
+	}
+	a = append(a, "--security-opt=unmask=/proc/interrupts")
+	if t.Squash {
+		a = append(a, "--squash")
+	}
+	if !t.SkipUnusedStages {
+		a = append(a, "--skip-unused-stages=false")
+	}
+	if !t.InheritBaseImageLabels {
+		a = append(a, "--inherit-labels=false")
+	}
+	if t.SourceDateEpoch != "" {
+		a = append(a, "--source-date-epoch="+t.SourceDateEpoch)
+		if t.RewriteTimestamp {
+			a = append(a, "--rewrite-timestamp")
+		}
+	}
+	if t.OmitHistory {
+		a = append(a, "--omit-history")
+	}
+	if f.ignoreFile != "" {
+		a = append(a, "--ignorefile", f.ignoreFile)
+	}
+	for _, l := range r.Labels {
+		a = append(a, "--label", l)
+	}
+	for _, an := range r.Annotations {
+		a = append(a, "--annotation", an)
+	}
+	a = append(a, "--no-cache", "--ulimit", "nofile=4096:4096", "--http-proxy=false")
+	// The task's defaults for what its environment set; nproc because buildah otherwise raises
+	// RLIMIT_NPROC, which needs CAP_SYS_RESOURCE.
+	a = append(a, "--layers=false", "--format=oci", "--isolation=chroot", "--ulimit", "nproc=4096:4096")
+	if t.SourceDateEpoch == "" {
+		// buildah's CLI code would otherwise take SOURCE_DATE_EPOCH from this process's environment.
+		a = append(a, "--source-date-epoch=")
+	}
+	return append(a, "-f", f.containerfile, "-t", p.outputName(), p.ContextDir)
+}
+
+// annotationFileLines keeps the lines of an ANNOTATIONS_FILE the task keeps.
+func annotationFileLines(data string) []string {
+	var lines []string
+	if data == "" {
+		return lines
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(data, "\n"), "\n") {
+		if line != "" && !strings.HasPrefix(strings.TrimLeft(line, " \t\r\v\f"), "#") {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}

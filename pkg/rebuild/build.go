@@ -1,0 +1,48 @@
+package rebuild
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"time"
+
+	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/konflux"
+)
+
+// Build replays the task's build with the images Fetch put in the store and returns the
+// image ID, as `podman pull` prints it. The build's containers are removed, and processes
+// its RUN steps left running are ended (see killStrays), whether it succeeds or not.
+func (in *Inputs) Build(ctx context.Context) (string, error) {
+	if in.store == nil {
+		return "", errors.New("building before the images are fetched")
+	}
+	cfg, p := in.Job.cfg, in.Prepared
+	log := cfg.Log
+	var base map[string]string
+	if name := p.InheritedLabelsFrom(); name != "" {
+		var err error
+		if base, err = build.ImageLabels(ctx, in.store, name); err != nil {
+			return "", err
+		}
+	}
+	replay := konflux.ReplayInput{Arch: konflux.HostArch(), BuildahVersion: build.Version, Now: now()}
+	inv, err := p.Invoke(in.Job.Build, base, replay)
+	if err != nil {
+		return "", err
+	}
+	defer inv.Close()
+	log.Phase("build", "building %s in %s", filepath.Base(p.Containerfile), p.Task.Context)
+	suffix := newContainerSuffix()
+	id, err := build.Run(ctx, inv.Argv, build.Options{Store: in.store, PolicyPath: cfg.PolicyPath, Progress: log.Detail(), ContainerSuffix: suffix})
+	if n := killStrays(); n > 0 {
+		log.Warn("ended %d process(es) the build left running", n)
+	}
+	if cerr := removeBuildContainers(in.store, suffix); cerr != nil {
+		log.Warn("%v", cerr)
+	}
+	return id, explainShortWrite(err, in.store.GraphRoot(), in.Work)
+}
+
+// now stands for the task's clock when the task recorded no timestamp.
+var now = time.Now

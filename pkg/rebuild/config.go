@@ -1,0 +1,28 @@
+package rebuild
+
+import "crypto"
+
+// Config is how a rebuild runs: what it trusts, where its inputs come from, where it works.
+type Config struct {
+	// Key verifies every envelope before any of its fields is read; nil trusts the input as
+	// given (with a warning). KeyName names it in messages.
+	Key     crypto.PublicKey
+	KeyName string
+	// AllowLocalGit lets the git URL be a local path or file://.
+	AllowLocalGit bool
+
+	// Source is a local clone, bare repository or git bundle to check the commit out of
+	// instead of its URL; Images an OCI layout holding the pinned images instead of their
+	// registries; SBOMFile a copy of the SBOM instead of the registry's. "" for the network.
+	Source, Images, SBOMFile string
+
+	// Storage is the container store's graph root; RunRoot its run root ("" for the
+	// system's); StorageDriver its driver ("" for storage.conf's).
+	Storage, RunRoot, StorageDriver string
+	// PolicyPath is the signature policy for pulls ("" for the system's).
+	PolicyPath string
+	// WorkDir is where the checkout and temporary files go ("" for $TMPDIR).
+	WorkDir string
+
+	Log *Log
+}

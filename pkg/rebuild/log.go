@@ -1,0 +1,35 @@
+package rebuild
+
+import (
+	"fmt"
+	"io"
+)
+
+// Log is where a rebuild tells a person what it does: phase lines unless Quiet, warnings
+// always, each prefixed "rebuild: ". A nil *Log, or one with no writer, tells nothing.
+type Log struct {
+	W     io.Writer
+	Quiet bool
+}
+
+// Phase tells what the rebuild starts doing.
+func (l *Log) Phase(name, format string, args ...any) {
+	if l != nil && l.W != nil && !l.Quiet {
+		fmt.Fprintf(l.W, "rebuild: %-5s %s\n", name, fmt.Sprintf(format, args...))
+	}
+}
+
+// Warn tells what may surprise: a check skipped, a value that differs from another.
+func (l *Log) Warn(format string, args ...any) {
+	if l != nil && l.W != nil {
+		fmt.Fprintf(l.W, "rebuild: warning: %s\n", fmt.Sprintf(format, args...))
+	}
+}
+
+// Detail is where buildah's, the clone's and the pulls' own lines go.
+func (l *Log) Detail() io.Writer {
+	if l == nil || l.W == nil || l.Quiet {
+		return io.Discard
+	}
+	return l.W
+}

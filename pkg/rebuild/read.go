@@ -1,0 +1,69 @@
+package rebuild
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/rebuild-project/rebuild/pkg/inputs"
+	"github.com/rebuild-project/rebuild/pkg/konflux"
+	"github.com/rebuild-project/rebuild/pkg/provenance"
+)
+
+// Job is a rebuild decided from a provenance, before anything is fetched.
+type Job struct {
+	Recipe *provenance.Recipe
+	// Envelopes are the envelopes the recipe was read from: those that verified with the key.
+	Envelopes []provenance.Envelope
+	// Build is the recorded build task, read by the replay profile that covers it.
+	Build *konflux.Build
+	// Pushed is the image the build task pushed: its SBOM names the images to pull, and it is
+	// the published image a comparison reads by default.
+	Pushed provenance.Subject
+
+	cfg Config
+}
+
+// Read reads the attestation lines (what cosign verify-attestation prints) and decides the
+// rebuild. With cfg.Key, every envelope is verified before any of its fields is read; those
+// that fail are dropped with a warning, and when none is left the input is refused. Then the
+// recorded build task must be one a profile replays as it ran (konflux.Resolve), and the git
+// URL one a rebuild fetches.
+func Read(in io.Reader, cfg Config) (*Job, error) {
+	log := cfg.Log
+	log.Phase("read", "reading the provenance")
+	envs, err := provenance.ReadEnvelopes(in)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Key == nil {
+		log.Warn("no --key given: the attestation is trusted as given, its signatures are not checked")
+	} else {
+		kept, dropped := provenance.Verify(envs, cfg.Key)
+		if len(kept) == 0 {
+			return nil, fmt.Errorf("%w: no envelope verifies with the key in %s (%d read; %v)", provenance.ErrUnverified, cfg.KeyName, len(envs), dropped[0])
+		}
+		for _, err := range dropped {
+			log.Warn("dropping the envelope at %v", err)
+		}
+		log.Phase("read", "%d of %d envelope(s) verified with %s", len(kept), len(envs), cfg.KeyName)
+		envs = kept
+	}
+	recipe, err := provenance.FromEnvelopes(envs)
+	if err != nil {
+		return nil, err
+	}
+	if err := inputs.CheckGitURL(recipe.Source.URL, cfg.AllowLocalGit); err != nil {
+		return nil, err
+	}
+	b, err := konflux.Resolve(&recipe.Task)
+	if err != nil {
+		return nil, err
+	}
+	pushed, _ := konflux.Pushed(recipe.Subjects, &recipe.Task) // Read refuses a statement with no subject
+	j := &Job{Recipe: recipe, Envelopes: envs, Build: b, Pushed: pushed, cfg: cfg}
+	if cfg.Key != nil && recipe.Task.Results["SBOM_BLOB_URL"] == "" {
+		log.Warn("the provenance records no SBOM_BLOB_URL: the SBOM, which names the images to pull, is not pinned by the signature")
+	}
+	log.Phase("read", "%s@%s, built by %s (replayed as %s) from %s at %s", pushed.Name, pushed.Digest, recipe.Task.Name, b.Profile.Name, recipe.Source.URL, recipe.Source.Commit)
+	return j, nil
+}
