@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 
-	"go.podman.io/image/v5/types"
-
 	"github.com/rebuild-project/rebuild/pkg/kit"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
@@ -100,7 +98,7 @@ func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, log *rebuild.Log
 		URL:         job.Recipe.Source.URL,
 		Commit:      job.Recipe.Source.Commit,
 		Pins:        in.Pins,
-		Sys:         &types.SystemContext{SignaturePolicyPath: c.base.policy},
+		Sys:         job.SystemContext(),
 		PolicyPath:  c.base.policy,
 		Progress:    log.Detail(),
 	})

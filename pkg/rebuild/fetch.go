@@ -23,7 +23,7 @@ func (in *Inputs) Fetch(ctx context.Context) (err error) {
 	log := cfg.Log
 	if cfg.Images == "" {
 		log.Phase("pull", "pulling %d image(s) by digest", len(in.Pins))
-		return inputs.Pull(ctx, in.store, in.Job.systemContext(), cfg.PolicyPath, in.Pins, log.Detail())
+		return inputs.Pull(ctx, in.store, in.Job.SystemContext(), cfg.PolicyPath, in.Pins, log.Detail())
 	}
 	log.Phase("pull", "reading %d image(s) by digest from %s", len(in.Pins), cfg.Images)
 	return inputs.PullFromLayout(ctx, in.store, cfg.Images, cfg.PolicyPath, in.Pins, log.Detail())

@@ -83,9 +83,9 @@ func (j *Job) Resolve(ctx context.Context) (_ *Inputs, err error) {
 	return in, nil
 }
 
-// systemContext is how the rebuild reaches registries: its signature policy and the
+// SystemContext is how the rebuild reaches registries: its signature policy and the
 // registries.conf podman would read.
-func (j *Job) systemContext() *types.SystemContext {
+func (j *Job) SystemContext() *types.SystemContext {
 	return inputs.WithRegistriesConf(&types.SystemContext{SignaturePolicyPath: j.cfg.PolicyPath})
 }
 

@@ -37,5 +37,5 @@ func (j *Job) readSBOM(ctx context.Context) ([]byte, error) {
 		return inputs.ReadSBOMFile(j.cfg.SBOMFile, blobURL)
 	}
 	log.Phase("sbom", "fetching the SBOM of %s@%s", j.Pushed.Name, j.Pushed.Digest)
-	return inputs.FetchSBOM(ctx, j.systemContext(), j.Pushed, blobURL)
+	return inputs.FetchSBOM(ctx, j.SystemContext(), j.Pushed, blobURL)
 }
