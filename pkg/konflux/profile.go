@@ -32,13 +32,14 @@ type rules interface {
 
 // profiles are the task replays this binary has. buildah-oci-ta 0.7 (from 0.7.1) passes the
 // same labels, annotations and injections as 0.8; 0.8 added ENV_VARS, which 0.7 lacks and
-// so never sets. buildah-remote-oci-ta, which multi-platform pipelines run on a VM per
+// so never sets; 0.9's build step is 0.8.3's (same script, same buildah-task image with
+// buildah 1.42.2). buildah-remote-oci-ta, which multi-platform pipelines run on a VM per
 // platform, is generated from buildah-oci-ta and runs the same build script.
 var profiles = []*Profile{
 	{
 		Name:     "buildah-oci-ta/0.8",
 		Tasks:    []string{"task-buildah-oci-ta", "task-buildah-remote-oci-ta"},
-		Versions: []string{"0.7", "0.8"},
+		Versions: []string{"0.7", "0.8", "0.9"},
 		rules:    script08{},
 	},
 }

@@ -136,8 +136,25 @@ func decodeLenientEnvelope(env Envelope) (*Lenient, error) {
 	if st.Type != StatementV01 && st.Type != StatementV1 {
 		return nil, newError(ErrUnsupported, "unsupported statement type %q (want %q or %q)", st.Type, StatementV01, StatementV1)
 	}
-	if st.PredicateType != PredicateSLSAV02 {
-		return nil, newError(ErrUnsupported, "unsupported predicate type %q (want %q)", st.PredicateType, PredicateSLSAV02)
+	var v1Err error
+	switch st.PredicateType {
+	case PredicateSLSAV02:
+	case PredicateSLSAV1:
+		// Either statement type may carry it: Chains writes v0.1 statements around SLSA v1
+		// predicates too. What cannot be turned into tasks is a gap of the predicate.
+		if len(st.Predicate) == 0 { // decoded into whole, which keeps no raw predicate
+			if err := unmarshal(env.Payload, &st); err != nil {
+				return nil, fmt.Errorf("decoding statement: %w", err)
+			}
+		}
+		if pred, v1Err = v1AsV02(st.Predicate); v1Err != nil {
+			if errors.Is(v1Err, ErrUnsupported) {
+				return nil, v1Err
+			}
+			pred = nil
+		}
+	default:
+		return nil, newError(ErrUnsupported, "unsupported predicate type %q (want %q or %q)", st.PredicateType, PredicateSLSAV02, PredicateSLSAV1)
 	}
 	l := &Lenient{}
 	for _, s := range st.Subject {
@@ -153,6 +170,9 @@ func decodeLenientEnvelope(env Envelope) (*Lenient, error) {
 	// is a gap of its own.
 	switch {
 	case pred != nil:
+	case v1Err != nil:
+		l.gap(FieldPredicate, fmt.Errorf("decoding predicate: %w", v1Err))
+		pred = &v02Predicate{}
 	case len(st.Predicate) == 0:
 		l.gap(FieldPredicate, newError(ErrMissing, "statement has no predicate"))
 		pred = &v02Predicate{}

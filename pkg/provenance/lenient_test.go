@@ -26,6 +26,9 @@ func TestReadLenient(t *testing.T) {
 		{file: "statement-matrix-nomatch.json", gaps: []string{FieldBuildTask}, builds: 2},
 		{file: "statement-bad-param.json", gaps: []string{FieldParam}, builds: 1, task: "build-container"},
 		{file: "disagree.jsonl", gaps: []string{FieldEnvelopes}, builds: 1, task: "build-container"},
+		{file: "statement-slsa1.json", builds: 1, task: "build-container"},
+		{file: "statement-slsa1-v01.json", builds: 1, task: "build-container"},
+		{file: "statement-slsa1-generic.json", gaps: []string{FieldPredicate, FieldCloneTask, FieldURL, FieldCommit, FieldBuildTask}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

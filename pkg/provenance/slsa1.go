@@ -74,6 +74,17 @@ type taskRun struct {
 // decodeSLSAV1 reads Chains' SLSA v1 predicate into the v0.2 shapes (tasks and materials),
 // so that the clone and build tasks are picked and read by the same code as for v0.2.
 func decodeSLSAV1(subjects []Subject, raw json.RawMessage) (*Recipe, error) {
+	v02, err := v1AsV02(raw)
+	if err != nil {
+		return nil, err
+	}
+	return v02.recipe(subjects)
+}
+
+// v1AsV02 turns Chains' SLSA v1 predicate into what its v0.2 format records of the same
+// pipeline run: the tasks, from the pipelineTask dependencies, and the other dependencies as
+// materials.
+func v1AsV02(raw json.RawMessage) (*v02Predicate, error) {
 	var pred v1Predicate
 	if err := unmarshal(raw, &pred); err != nil {
 		return nil, err
@@ -105,7 +116,7 @@ func decodeSLSAV1(subjects []Subject, raw json.RawMessage) (*Recipe, error) {
 		}
 		return nil, newError(ErrMissing, "no pipelineTask with content in buildDefinition.resolvedDependencies")
 	}
-	return v02.recipe(subjects)
+	return v02, nil
 }
 
 // v02TaskFromTaskRun turns a TaskRun into what Chains' v0.2 format records of it: the

@@ -52,7 +52,7 @@ type toolSpec struct {
 func FindTools(root string) (Tools, error) {
 	var t Tools
 	specs := []toolSpec{
-		{"buildah", &t.Buildah, []string{"--version"}, "buildah version 1.42.1 "},
+		{"buildah", &t.Buildah, []string{"--version"}, "buildah version 1.42.2 "},
 		{"cosign", &t.Cosign, []string{"version"}, "v2.6.5"},
 		{"registry", &t.Registry, []string{"--version"}, " v3.1.2"},
 		{"dockerfile-json", &t.DockerfileJSON, nil, ""},

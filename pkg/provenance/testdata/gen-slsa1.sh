@@ -119,3 +119,6 @@ jq --arg run "$run" "$program" "$base" >statement-slsa1.json
 derive statement-slsa1-generic.json \
 	'.predicate.buildDefinition.buildType = "https://tekton.dev/chains/v2/slsa"
 	| .predicate.buildDefinition.resolvedDependencies |= map(del(.content))'
+
+# The same SLSA v1 predicate in an in-toto v0.1 statement, as Chains also writes it.
+sed 's#"_type": *"https://in-toto.io/Statement/v1"#"_type": "https://in-toto.io/Statement/v0.1"#' statement-slsa1.json >statement-slsa1-v01.json
