@@ -82,6 +82,15 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		name: "docker-format",
+		params: world.Params{
+			"DOCKERFILE":     "Containerfile",
+			"BUILDAH_FORMAT": "docker",
+			"ANNOTATIONS":    []string{"org.example.team=rebuild"},
+		},
+		reproducible: true,
+	},
+	{
 		name:         "clock",
 		params:       world.Params{"DOCKERFILE": "Containerfile"},
 		reproducible: false,

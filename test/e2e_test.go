@@ -82,6 +82,11 @@ func publish(ctx context.Context, t *testing.T, w *world.World, c e2eCase, date 
 	if pub.BuildID != pub.ImageID {
 		t.Errorf("world: the build printed %s but podman pull of the pushed image printed %s", pub.BuildID, pub.ImageID)
 	}
+	if f, _ := c.params["BUILDAH_FORMAT"].(string); f == "docker" {
+		if mt, err := manifestType(w, pub.Ref); err != nil || mt != "application/vnd.docker.distribution.manifest.v2+json" {
+			t.Errorf("world: %s was pushed with BUILDAH_FORMAT=docker, its manifest is %q (%v)", pub.Ref, mt, err)
+		}
+	}
 	if got, want := bytes.Count(pub.Attestation, []byte("\n")), max(c.attestations, 1); got != want {
 		t.Errorf("world: cosign verify-attestation printed %d lines, want %d", got, want)
 	}

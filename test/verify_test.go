@@ -260,3 +260,19 @@ func fetchManifest(w *world.World, p world.Published, dest string) error {
 	_, err = f.ReadFrom(resp.Body)
 	return err
 }
+
+// manifestType is the media type the registry serves the manifest at ref with.
+func manifestType(w *world.World, ref string) (string, error) {
+	repo, digest, _ := strings.Cut(strings.TrimPrefix(ref, w.Registry+"/"), "@")
+	req, err := http.NewRequest("HEAD", fmt.Sprintf("http://%s/v2/%s/manifests/%s", w.Registry, repo, digest), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	return resp.Header.Get("Content-Type"), nil
+}

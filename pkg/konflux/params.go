@@ -51,8 +51,8 @@ func Check(rec *provenance.Task) (*Build, []error) {
 	if rec.Params.String("PREFETCH_INPUT") != "" {
 		add(KindPrefetched, "PREFETCH_INPUT is set: the build used prefetched content the provenance does not carry")
 	}
-	if f := rec.Params.String("BUILDAH_FORMAT"); f != "" && f != "oci" {
-		add(KindBadParams, "BUILDAH_FORMAT %q: only oci is replayed", f)
+	if f := rec.Params.String("BUILDAH_FORMAT"); f != "" && p != nil && !slices.Contains(p.Formats, f) {
+		add(KindBadParams, "BUILDAH_FORMAT %q: %s replays %s", f, p.Name, strings.Join(p.Formats, " and "))
 	}
 	for _, err := range checkParams(rec.Params) {
 		problems = append(problems, &Problem{KindBadParams, err})

@@ -19,7 +19,9 @@ type Profile struct {
 	// StepImages are the repository names (the last path element) of the build step images
 	// covered; empty covers any image, for versions whose behaviour the task script alone sets.
 	StepImages []string
-	rules      rules
+	// Formats are the BUILDAH_FORMAT values it replays.
+	Formats []string
+	rules   rules
 }
 
 // rules are what one task version does around `buildah build`.
@@ -40,7 +42,10 @@ var profiles = []*Profile{
 		Name:     "buildah-oci-ta/0.8",
 		Tasks:    []string{"task-buildah-oci-ta", "task-buildah-remote-oci-ta"},
 		Versions: []string{"0.7", "0.8", "0.9"},
-		rules:    script08{},
+		// The script builds OCI whatever BUILDAH_FORMAT says; its push step converts to
+		// docker (push_format), which keeps the config and so the image ID.
+		Formats: []string{"oci", "docker"},
+		rules:   script08{},
 	},
 }
 

@@ -35,8 +35,14 @@ func (w *World) buildah(ctx context.Context, s Store, args ...string) ([]byte, e
 
 // Push pushes image from s to docker://dest in OCI format and returns the manifest digest.
 func (w *World) Push(ctx context.Context, s Store, image, dest string) (string, error) {
+	return w.PushAs(ctx, s, image, dest, "oci")
+}
+
+// PushAs pushes as Push does, in format ("oci" or "docker"), as the task's push step does
+// with BUILDAH_FORMAT.
+func (w *World) PushAs(ctx context.Context, s Store, image, dest, format string) (string, error) {
 	digestFile := filepath.Join(filepath.Dir(s.Root), "digest")
-	_, err := w.buildah(ctx, s, "push", "--signature-policy", w.Policy, "--format", "oci",
+	_, err := w.buildah(ctx, s, "push", "--signature-policy", w.Policy, "--format", format,
 		"--digestfile", digestFile, image, "docker://"+dest)
 	if err != nil {
 		return "", fmt.Errorf("pushing %s to %s: %w", image, dest, err)

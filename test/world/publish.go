@@ -68,7 +68,13 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	if pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store); err != nil {
 		return pub, err
 	}
-	if pub.Digest, err = w.Push(ctx, store, image, image); err != nil {
+	// The task builds OCI and converts at push time (buildah-oci-ta 0.4 on: the push step's
+	// push_format), which changes the manifest and keeps the config, the image ID.
+	format := "oci"
+	if pub.Params.String("BUILDAH_FORMAT") == "docker" {
+		format = "docker"
+	}
+	if pub.Digest, err = w.PushAs(ctx, store, image, image, format); err != nil {
 		return pub, err
 	}
 	pub.Ref = repo + "@" + pub.Digest
