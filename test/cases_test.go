@@ -19,6 +19,7 @@ type e2eCase struct {
 	attestations int
 	after        func(ctx context.Context, w *world.World, name string) error
 	reproducible bool
+	buildah      string // the buildah the build step ran: "" for 1.42.2 (tasks 0.8, 0.9)
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -88,6 +89,14 @@ var cases = []e2eCase{
 			"BUILDAH_FORMAT": "docker",
 			"ANNOTATIONS":    []string{"org.example.team=rebuild"},
 		},
+		reproducible: true,
+	},
+	{
+		// Built by buildah 1.44.0 (the CLI, as konflux-build-cli runs it since task 0.10.1):
+		// labels.json names it, and the rebuild must build with the 1.44.0 engine.
+		name:         "buildah-1.44",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "LABELS": []string{"engine=1.44"}},
+		buildah:      "1.44.0",
 		reproducible: true,
 	},
 	{

@@ -53,7 +53,28 @@ func TestRebuild(t *testing.T) {
 			default:
 				t.Logf("rebuild printed %s (published %s, reproducible=%v)", id, pub.ImageID, c.reproducible)
 			}
+			if c.buildah != "" {
+				checkEngine(ctx, t, w, c, pub, res.stderr)
+			}
 		})
+	}
+}
+
+// checkEngine checks that the rebuild of an image another buildah built ran that version's
+// engine, and that without it the rebuild refuses, naming the version, before pulling.
+func checkEngine(ctx context.Context, t *testing.T, w *world.World, c e2eCase, pub world.Published, stderr string) {
+	t.Helper()
+	if want := "building with buildah " + c.buildah + " ("; !strings.Contains(stderr, want) {
+		t.Errorf("rebuild's stderr lacks %q:\n%s", want, tail(stderr, 4000))
+	}
+	res, err := runRebuild(ctx, w, pub.Attestation, "--engines", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.store.Remove()
+	want := "no build engine for the buildah that built the image: buildah " + c.buildah + " (the published image's labels.json names it)"
+	if res.exit != 2 || !strings.Contains(res.stderr, want) || strings.Contains(res.stderr, "rebuild: pull") {
+		t.Errorf("rebuild with no engine exited %d, want 2 with %q before any pull:\n%s", res.exit, want, tail(res.stderr, 4000))
 	}
 }
 
@@ -74,6 +95,7 @@ func publish(ctx context.Context, t *testing.T, w *world.World, c e2eCase, date 
 	start := time.Now()
 	pub, err := w.Publish(ctx, world.Build{
 		Name: c.name, Commit: commit, Params: c.params, CloneParams: c.cloneParams, Attestations: c.attestations,
+		Buildah: c.buildah,
 	})
 	if err != nil {
 		t.Fatalf("publishing %s: %v (log: %s, kept with REBUILD_E2E_KEEP=1)", c.name, err, w.LogPath)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/kit"
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
@@ -32,6 +33,7 @@ type config struct {
 	source        string // a local clone, bare repository or git bundle of the source
 	images        string // an OCI layout holding the pinned images
 	sbomFile      string // a local copy of the SBOM (set by --kit)
+	engines       string // the folder of engine binaries, one per buildah version
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -71,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.kit, "kit", "", "rebuild from the kit in `dir` (made by rebuild kit) alone, with no network: each item is checked against the provenance and the SBOM")
 	fs.StringVar(&c.source, "source", "", "check the pinned commit out of the local clone, bare repository or git bundle at `path` instead of its URL")
 	fs.StringVar(&c.images, "images", "", "read the pinned images by digest from the OCI layout in `dir` instead of their registries")
+	engineFlag(fs, &c.engines)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return c, err
@@ -113,6 +116,10 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 		Storage: c.storage, RunRoot: c.runRoot, StorageDriver: c.storageDriver,
 		PolicyPath: c.policy, WorkDir: c.workDir, Log: log,
 	}
+	var err error
+	if rc.Engines, err = build.Engines(c.engines); err != nil {
+		return rc, err
+	}
 	if c.key == "" {
 		return rc, nil
 	}
@@ -125,4 +132,16 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 	}
 	rc.KeyName = c.key
 	return rc, nil
+}
+
+// defaultEngines is where the builder image keeps the engine binaries.
+const defaultEngines = "/usr/local/libexec/rebuild"
+
+// engineFlag adds --engines, whose default is $REBUILD_ENGINES, else defaultEngines.
+func engineFlag(fs *flag.FlagSet, dst *string) {
+	def := defaultEngines
+	if v, ok := os.LookupEnv("REBUILD_ENGINES"); ok {
+		def = v
+	}
+	fs.StringVar(dst, "engines", def, "`dir` of the build engines, buildah-<version> (rebuild version lists them)")
 }

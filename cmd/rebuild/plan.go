@@ -39,6 +39,8 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	offline := fs.Bool("offline", false, "read nothing but stdin: no git, SBOM or registry checks")
 	allowLocalGit := fs.Bool("allow-local-git", false, "plan for a git URL that is a local path or file://, as rebuild --allow-local-git")
+	var engineDir string
+	engineFlag(fs, &engineDir)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return plan.ExitIdentical
@@ -55,6 +57,14 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return plan.ExitCannot
 	}
 	env := plan.Env{Platform: runtime.GOOS + "/" + runtime.GOARCH, BuildahVersion: build.Version, Now: time.Now(), AllowLocalGit: *allowLocalGit}
+	engines, err := build.Engines(engineDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "rebuild plan: error: %v\n", err)
+		return plan.ExitCannot
+	}
+	for _, e := range engines {
+		env.Engines = append(env.Engines, e.Version)
+	}
 	sys := &types.SystemContext{}
 	var ev plan.Evidence
 	if !*offline {

@@ -12,6 +12,9 @@ var (
 	ErrSBOMMismatch = errors.New("SBOM does not match the provenance")
 	// ErrSBOMTooLarge marks an SBOM over MaxSBOMSize: bad input, as a mismatch is.
 	ErrSBOMTooLarge = errors.New("SBOM too large")
+	// ErrSBOMFormat marks an SBOM that ParseSBOM cannot read: neither SPDX nor CycloneDX JSON,
+	// malformed, or recording a builder or base image it cannot pull. Bad input.
+	ErrSBOMFormat = errors.New("unreadable SBOM")
 	// ErrUnpinned marks a FROM image that neither the SBOM nor the Containerfile pins by digest.
 	ErrUnpinned = errors.New("image not pinned by digest")
 )

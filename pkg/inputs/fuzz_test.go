@@ -37,6 +37,27 @@ func FuzzParseSBOM(f *testing.F) {
 	})
 }
 
+func FuzzParseCycloneDX(f *testing.F) {
+	konflux, err := os.ReadFile("testdata/konflux.cdx.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(konflux)
+	f.Add([]byte(cdxWith(`{"type": "container", "name": "ubi", "purl": ` + purlUBIA + `, "properties": [` + propStage0 + `, ` + propBase + `]}`)))
+	f.Add([]byte(cdxWith(`{"name": "b", "version": "1", "purl": "pkg:oci/b%40sha256%3Aab?tag=x", "properties": [` + propStage0 + `]}`)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		images, err := parseCycloneDX(data)
+		if err != nil {
+			return
+		}
+		for _, img := range images {
+			if img.Repository == "" || len(img.Digest) != len("sha256:")+64 || !img.Base && len(img.Stages) == 0 {
+				t.Errorf("parseCycloneDX returned %+v", img)
+			}
+		}
+	})
+}
+
 func FuzzParseChallenge(f *testing.F) {
 	f.Add(`Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"`)
 	f.Add(`Basic realm="x"`)

@@ -80,7 +80,14 @@ func (r *testRegistry) pushImage(t *testing.T, repo, tag string) v1.Hash {
 // pushCosignSBOM attaches sbom to subject the way `cosign attach sbom --type spdx` does.
 func (r *testRegistry) pushCosignSBOM(t *testing.T, repo string, subject v1.Hash, sbom []byte) {
 	t.Helper()
-	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(sbom, "text/spdx+json"))
+	r.pushCosignSBOMType(t, repo, subject, sbom, "text/spdx+json")
+}
+
+// pushCosignSBOMType attaches sbom as a layer of type mediaType, the way `cosign attach sbom`
+// does (application/vnd.cyclonedx+json for --type cyclonedx and a .json file).
+func (r *testRegistry) pushCosignSBOMType(t *testing.T, repo string, subject v1.Hash, sbom []byte, mediaType string) {
+	t.Helper()
+	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(sbom, ggtypes.MediaType(mediaType)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +99,15 @@ func (r *testRegistry) pushCosignSBOM(t *testing.T, repo string, subject v1.Hash
 // without the referrers API.
 func (r *testRegistry) pushReferrerSBOM(t *testing.T, repo string, subject v1.Hash, sbom []byte, tagSchema bool) {
 	t.Helper()
+	r.pushReferrerSBOMType(t, repo, subject, sbom, "application/spdx+json", tagSchema)
+}
+
+// pushReferrerSBOMType is pushReferrerSBOM with mediaType as the layer and artifact type.
+func (r *testRegistry) pushReferrerSBOMType(t *testing.T, repo string, subject v1.Hash, sbom []byte, mediaType string, tagSchema bool) {
+	t.Helper()
 	img := mutate.MediaType(empty.Image, ggtypes.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, "application/spdx+json")
-	img, err := mutate.AppendLayers(img, static.NewLayer(sbom, "application/spdx+json"))
+	img = mutate.ConfigMediaType(img, ggtypes.MediaType(mediaType))
+	img, err := mutate.AppendLayers(img, static.NewLayer(sbom, ggtypes.MediaType(mediaType)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +136,7 @@ func (r *testRegistry) pushReferrerSBOM(t *testing.T, repo string, subject v1.Ha
 	index := mutate.IndexMediaType(empty.Index, ggtypes.OCIImageIndex)
 	index = mutate.AppendManifests(index, mutate.IndexAddendum{
 		Add:        withSubject,
-		Descriptor: v1.Descriptor{MediaType: ggtypes.OCIManifestSchema1, ArtifactType: "application/spdx+json"},
+		Descriptor: v1.Descriptor{MediaType: ggtypes.OCIManifestSchema1, ArtifactType: mediaType},
 	})
 	n, err = name.ParseReference(r.Host+"/"+repo+":"+subject.Algorithm+"-"+subject.Hex, name.Insecure)
 	if err != nil {

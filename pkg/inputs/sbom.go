@@ -20,13 +20,10 @@ import (
 // MaxSBOMSize is the largest SBOM FetchSBOM reads.
 const MaxSBOMSize = 64 << 20
 
-// spdxMediaTypes are the layer media types (and referrer artifact types) of an SPDX JSON SBOM.
-var spdxMediaTypes = []string{"text/spdx+json", "application/spdx+json"}
-
-// FetchSBOM reads the SPDX SBOM attached to subject: cosign's "sha256-<hex>.sbom" tag, else
-// an OCI referrer of the subject, else (when blobURL is set) the blob blobURL names. When
-// blobURL ("<repo>@sha256:<hex>", the provenance's SBOM_BLOB_URL) is set, the SBOM's sha256
-// must be its digest.
+// FetchSBOM reads the SPDX or CycloneDX JSON SBOM attached to subject: cosign's
+// "sha256-<hex>.sbom" tag, else an OCI referrer of the subject, else (when blobURL is set) the
+// blob blobURL names. When blobURL ("<repo>@sha256:<hex>", the provenance's SBOM_BLOB_URL) is
+// set, the SBOM's sha256 must be its digest.
 func FetchSBOM(ctx context.Context, sys *types.SystemContext, subject provenance.Subject, blobURL string) ([]byte, error) {
 	sys = WithRegistriesConf(sys)
 	named, err := reference.ParseNormalizedNamed(subject.Name)
@@ -121,11 +118,18 @@ func sbomByReferrers(ctx context.Context, sys *types.SystemContext, named refere
 			return nil, errors.Join(err, tagErr)
 		}
 	}
-	var errs []error
+	// SPDX and untyped referrers keep their order; CycloneDX ones come after them.
+	var candidates, cyclonedx []imgspecv1.Descriptor
 	for _, desc := range descs {
-		if desc.ArtifactType != "" && !isSPDX(desc.ArtifactType) {
-			continue
+		switch {
+		case desc.ArtifactType == "" || isSPDX(desc.ArtifactType):
+			candidates = append(candidates, desc)
+		case isCycloneDX(desc.ArtifactType):
+			cyclonedx = append(cyclonedx, desc)
 		}
+	}
+	var errs []error
+	for _, desc := range append(candidates, cyclonedx...) {
 		ref, err := reference.WithDigest(named, desc.Digest)
 		if err != nil {
 			return nil, err
@@ -139,7 +143,7 @@ func sbomByReferrers(ctx context.Context, sys *types.SystemContext, named refere
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return nil, fmt.Errorf("%w: no SPDX referrer of %s@%s", ErrUnavailable, named, subject)
+	return nil, fmt.Errorf("%w: no SPDX or CycloneDX referrer of %s@%s", ErrUnavailable, named, subject)
 }
 
 // referrersByTagSchema reads the index that registries without the referrers API keep
@@ -192,7 +196,7 @@ func openSource(ctx context.Context, sys *types.SystemContext, ref reference.Nam
 	return src, nil
 }
 
-// readAttachment reads the single SPDX layer of the artifact manifest at ref.
+// readAttachment reads the single SPDX or CycloneDX JSON layer of the artifact manifest at ref.
 func readAttachment(ctx context.Context, sys *types.SystemContext, ref reference.Named) ([]byte, error) {
 	src, err := openSource(ctx, sys, ref)
 	if err != nil {
@@ -213,8 +217,8 @@ func readAttachment(ctx context.Context, sys *types.SystemContext, ref reference
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("parsing manifest of %s: %w", ref, err)
 	}
-	if len(m.Layers) != 1 || !isSPDX(m.Layers[0].MediaType) {
-		return nil, fmt.Errorf("%s is not an SPDX SBOM attachment (want one layer of type %s)", ref, spdxMediaTypes[0])
+	if len(m.Layers) != 1 || !isSPDX(m.Layers[0].MediaType) && !isCycloneDX(m.Layers[0].MediaType) {
+		return nil, fmt.Errorf("%s is not an SBOM attachment (want one layer of type %s or %s)", ref, spdxMediaTypes[0], cyclonedxMediaTypes[0])
 	}
 	data, err := readBlob(ctx, src, m.Layers[0].Digest, m.Layers[0].Size)
 	if err != nil {
@@ -246,13 +250,4 @@ func readBlob(ctx context.Context, src types.ImageSource, d digest.Digest, size 
 		return nil, fmt.Errorf("blob %s has digest %s", d, got)
 	}
 	return data, nil
-}
-
-func isSPDX(mediaType string) bool {
-	for _, t := range spdxMediaTypes {
-		if mediaType == t {
-			return true
-		}
-	}
-	return false
 }

@@ -25,9 +25,9 @@ const (
 	annotationBase     = "konflux:container:is_base_image"
 )
 
-// ParseSBOM returns the images that Konflux marks as builder or base images in an SPDX 2.3
+// parseSPDX returns the images that Konflux marks as builder or base images in an SPDX 2.3
 // JSON SBOM.
-func ParseSBOM(data []byte) ([]Image, error) {
+func parseSPDX(data []byte) ([]Image, error) {
 	doc, err := spdxjson.Read(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("parsing SPDX SBOM: %w", err)
@@ -85,11 +85,20 @@ func readAnnotation(comment string, img *Image) error {
 	if json.Unmarshal([]byte(comment), &kv) != nil {
 		return nil
 	}
-	switch kv.Name {
+	if err := readProperty(kv.Name, kv.Value, img); err != nil {
+		return fmt.Errorf("annotation %w", err)
+	}
+	return nil
+}
+
+// readProperty records a Konflux name/value pair (an SPDX annotation, a CycloneDX property)
+// on img; other names are ignored.
+func readProperty(name, value string, img *Image) error {
+	switch name {
 	case annotationForStage:
-		n, err := strconv.Atoi(kv.Value)
+		n, err := strconv.Atoi(value)
 		if err != nil || n < 0 {
-			return fmt.Errorf("annotation %s: bad stage %q", kv.Name, kv.Value)
+			return fmt.Errorf("%s: bad stage %q", name, value)
 		}
 		for _, s := range img.Stages {
 			if s == n {
@@ -98,7 +107,7 @@ func readAnnotation(comment string, img *Image) error {
 		}
 		img.Stages = append(img.Stages, n)
 	case annotationBase:
-		img.Base = kv.Value == "true"
+		img.Base = value == "true"
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"errors"
 	"os"
 	"reflect"
 	"strings"
@@ -54,23 +55,33 @@ func TestParseSBOM(t *testing.T) {
 				"annotations": [` + konfluxAnnotation(`{\"name\":\"konflux:container:is_builder_image:for_stage\",\"value\":\"x\"}`) + `]}`),
 			wantErr: "bad stage",
 		},
-		{name: "not SPDX", data: `{"bomFormat": "CycloneDX"}`, wantErr: "parsing SPDX SBOM"},
+		{name: "not SPDX", data: `{"spdxVersion": "SPDX-2.3", "packages": {}}`, wantErr: "parsing SPDX SBOM"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseSBOM([]byte(tc.data))
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("got error %v, want one containing %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tc.want)
-			}
+			checkParseSBOM(t, tc.data, tc.want, tc.wantErr)
 		})
+	}
+}
+
+// checkParseSBOM checks ParseSBOM(data): the images want, or an ErrSBOMFormat error
+// containing wantErr.
+func checkParseSBOM(t *testing.T, data string, want []Image, wantErr string) {
+	t.Helper()
+	got, err := ParseSBOM([]byte(data))
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("got error %v, want one containing %q", err, wantErr)
+		}
+		if !errors.Is(err, ErrSBOMFormat) {
+			t.Errorf("error %v is not ErrSBOMFormat", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }
 

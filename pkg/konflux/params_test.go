@@ -97,3 +97,14 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultBuildah(t *testing.T) {
+	for version, want := range map[string]string{"0.9": "1.42.2", "0.8": "1.42.2", "0.7": "", "0.6": ""} {
+		rec := recorded(provenance.Params{})
+		rec.Bundle = strings.Replace(rec.Bundle, ":0.8@", ":"+version+"@", 1)
+		b, _ := Check(rec)
+		if got := b.DefaultBuildah(); got != want {
+			t.Errorf("task version %s: DefaultBuildah() = %q, want %q", version, got, want)
+		}
+	}
+}

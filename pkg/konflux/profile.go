@@ -21,6 +21,9 @@ type Profile struct {
 	StepImages []string
 	// Formats are the BUILDAH_FORMAT values it replays.
 	Formats []string
+	// Buildah is the buildah version the build step's image held, by task version, where
+	// one alone was shipped with it: what a rebuild uses when the image does not say.
+	Buildah map[string]string
 	rules   rules
 }
 
@@ -45,6 +48,8 @@ var profiles = []*Profile{
 		// The script builds OCI whatever BUILDAH_FORMAT says; its push step converts to
 		// docker (push_format), which keeps the config and so the image ID.
 		Formats: []string{"oci", "docker"},
+		// 0.7 ran buildah 1.41.4, then 1.41.5: only the image can tell.
+		Buildah: map[string]string{"0.8": "1.42.2", "0.9": "1.42.2"},
 		rules:   script08{},
 	},
 }
@@ -112,4 +117,14 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// DefaultBuildah is the buildah version the task's version shipped, "" when the profile
+// cannot tell (none covers it, or several versions shipped with it).
+func (b *Build) DefaultBuildah() string {
+	m := majorMinor.FindStringSubmatch(b.Bundle.Version)
+	if b.Profile == nil || m == nil {
+		return ""
+	}
+	return b.Profile.Buildah[m[1]]
 }

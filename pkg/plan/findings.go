@@ -36,19 +36,20 @@ const (
 	CodeDisagree       Code = "PLAN014" // envelopes describe different builds
 	CodeBadProvenance  Code = "PLAN015" // a recorded value has the wrong shape
 	CodeGitURL         Code = "PLAN016" // a git URL the rebuild does not fetch
+	CodeNoEngine       Code = "PLAN017" // no build engine has the buildah that built the image
 
-	CodeNoRewrite      Code = "PLAN101" // REWRITE_TIMESTAMP not true
-	CodeNoEpoch        Code = "PLAN102" // no SOURCE_DATE_EPOCH
-	CodeBuildahVersion Code = "PLAN103" // the buildah version differs from the recorded one
-	CodeCopiesGit      Code = "PLAN104" // COPY . of a context whose ignore file keeps .git
-	CodePlatform       Code = "PLAN105" // built for another platform than this host's
-	CodeClock          Code = "PLAN106" // a RUN step reads the clock
+	CodeNoRewrite Code = "PLAN101" // REWRITE_TIMESTAMP not true
+	CodeNoEpoch   Code = "PLAN102" // no SOURCE_DATE_EPOCH
+	CodeCopiesGit Code = "PLAN104" // COPY . of a context whose ignore file keeps .git
+	CodePlatform  Code = "PLAN105" // built for another platform than this host's
+	CodeClock     Code = "PLAN106" // a RUN step reads the clock
 
 	CodeOfflineSource  Code = "PLAN201" // offline: the Containerfile was not read
 	CodeBuildahUnknown Code = "PLAN203" // the recorded buildah version is unknown
 	CodeNoPlatform     Code = "PLAN204" // no PLATFORM recorded: linux/amd64 assumed
 	CodeMatrix         Code = "PLAN205" // several platform builds: one planned
 	CodeEpochSource    Code = "PLAN206" // SOURCE_DATE_EPOCH is not the commit's time
+	CodeEngine         Code = "PLAN207" // nothing says which buildah built the image: this binary's builds
 )
 
 var severities = map[Code]Severity{}
@@ -56,14 +57,14 @@ var severities = map[Code]Severity{}
 func init() {
 	for _, c := range []Code{CodeNoURL, CodeNoCommit, CodeNoBuildTask, CodeNoProfile, CodeUnpinned, CodePrefetched,
 		CodeBadParams, CodeContainerfile, CodeUnreadable, CodeCommitMissing, CodeSBOM, CodeImageMissing,
-		CodeNoBuilderImage, CodeDisagree, CodeBadProvenance, CodeGitURL} {
+		CodeNoBuilderImage, CodeDisagree, CodeBadProvenance, CodeGitURL, CodeNoEngine} {
 		severities[c] = SeverityError
 	}
-	for _, c := range []Code{CodeNoRewrite, CodeNoEpoch, CodeBuildahVersion, CodeCopiesGit, CodePlatform, CodeClock} {
+	for _, c := range []Code{CodeNoRewrite, CodeNoEpoch, CodeCopiesGit, CodePlatform, CodeClock} {
 		severities[c] = SeverityWarning
 	}
 	for _, c := range []Code{CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeMatrix,
-		CodeEpochSource} {
+		CodeEpochSource, CodeEngine} {
 		severities[c] = SeverityInfo
 	}
 }

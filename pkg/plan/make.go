@@ -16,6 +16,7 @@ import (
 type Env struct {
 	Platform       string    // os/arch of this host
 	BuildahVersion string    // the buildah library version this binary builds with
+	Engines        []string  // the buildah versions of the build engines ([BuildahVersion] when nil)
 	Now            time.Time // stands for the task's clock when the build recorded no timestamp
 	AllowLocalGit  bool      // a git URL that is a local path or file:// is fetched (rebuild --allow-local-git)
 }
@@ -127,17 +128,9 @@ func (p *Plan) planTask(c konflux.Choice, commitTimestamp string, env Env, ev Ev
 	p.planEpoch(task, commitTimestamp, ev)
 	p.planPlatform(task.Platform, c.Others, env)
 
-	p.Buildah = Buildah{Image: rt.BuilderImage, Recorded: ev.RecordedBuildah, This: env.BuildahVersion}
-	switch {
-	case ev.RecordedBuildah == "" && ev.Online:
-		p.add(CodeBuildahUnknown, "the buildah version that built the image is unknown: %v", cmpErr(ev.BuildahErr, errNoLabels))
-	case ev.RecordedBuildah == "":
-		p.add(CodeBuildahUnknown, "offline: the buildah version that built the image is unknown (it is in the published image's labels.json)")
-	case ev.RecordedBuildah != env.BuildahVersion:
-		p.add(CodeBuildahVersion, "the image was built with buildah %s, this rebuild uses %s", ev.RecordedBuildah, env.BuildahVersion)
-	}
+	p.planEngine(b, env, ev)
 
-	in := konflux.ReplayInput{Arch: p.Platform.Arch, BuildahVersion: env.BuildahVersion, Now: env.Now}
+	in := konflux.ReplayInput{Arch: p.Platform.Arch, BuildahVersion: cmp.Or(p.Buildah.Engine, env.BuildahVersion), Now: env.Now}
 	if ev.Tree == nil && !ev.Online {
 		unknown := "FROM images, LABEL instructions and COPY of the context are unknown"
 		if task.AnnotationsFile != "" {
@@ -224,4 +217,36 @@ func cmpErr(err, otherwise error) error {
 		return err
 	}
 	return otherwise
+}
+
+// planEngine says which buildah builds: the one that built the image (its labels.json says,
+// online), else the one the task version shipped, else this binary's.
+func (p *Plan) planEngine(b *konflux.Build, env Env, ev Evidence) {
+	p.Buildah = Buildah{Image: b.Record.BuilderImage, Recorded: ev.RecordedBuildah, This: env.BuildahVersion}
+	switch {
+	case ev.RecordedBuildah == "" && ev.Online:
+		p.add(CodeBuildahUnknown, "the buildah version that built the image is unknown: %v", cmpErr(ev.BuildahErr, inputs.ErrNoLabelsJSON))
+	case ev.RecordedBuildah == "":
+		p.add(CodeBuildahUnknown, "offline: the buildah version that built the image is unknown (it is in the published image's labels.json)")
+	}
+	if b.Profile == nil {
+		return // no replay, no engine to choose
+	}
+	want, from := ev.RecordedBuildah, "the published image's labels.json names it"
+	if want == "" {
+		want, from = b.DefaultBuildah(), "task "+b.Bundle.Task+" "+b.Bundle.Version+" shipped it"
+	}
+	engines := env.Engines
+	if engines == nil {
+		engines = []string{env.BuildahVersion}
+	}
+	switch {
+	case want == "":
+		p.Buildah.Engine = env.BuildahVersion
+		p.add(CodeEngine, "builds with buildah %s, this binary's: nothing says which buildah built the image", env.BuildahVersion)
+	case slices.Contains(engines, want):
+		p.Buildah.Engine = want
+	default:
+		p.add(CodeNoEngine, "buildah %s built the image (%s); the engines here are %s", want, from, strings.Join(engines, ", "))
+	}
 }

@@ -45,7 +45,7 @@ func Gather(ctx context.Context, a *Attestation, env Env, sys *types.SystemConte
 		return ev
 	}
 	ev.SBOMRead = true
-	ev.RecordedBuildah, ev.BuildahErr = recordedBuildah(ctx, sys, subject)
+	ev.RecordedBuildah, ev.BuildahErr = inputs.RecordedBuildah(ctx, sys, subject, konflux.LabelsPaths)
 	return ev
 }
 
@@ -76,5 +76,3 @@ func manifestExists(ctx context.Context, sys *types.SystemContext, ref string) e
 	_, err = docker.GetDigest(ctx, sys, r)
 	return err
 }
-
-var errNoLabels = errors.New("the published image has no labels.json naming io.buildah.version in its last layers")

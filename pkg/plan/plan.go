@@ -98,6 +98,9 @@ type Buildah struct {
 	Image    string `json:"image"`    // the build step's image, pinned by digest
 	Recorded string `json:"recorded"` // io.buildah.version from the image's labels.json, "" when unknown
 	This     string `json:"this"`     // the buildah library version of this binary
+	// Engine is the buildah version the rebuild builds with, "" when no engine has the one
+	// that built the image.
+	Engine string `json:"engine"`
 }
 
 // Image is one FROM image, and the digest a rebuild would pull it by.

@@ -10,7 +10,7 @@ import (
 )
 
 // testEnv is an amd64 host with buildah 1.42.1, its clock fixed.
-var testEnv = Env{Platform: "linux/amd64", BuildahVersion: "1.42.1", Now: time.Date(2027, 1, 15, 8, 0, 0, 0, time.UTC)}
+var testEnv = Env{Platform: "linux/amd64", BuildahVersion: "1.42.2", Now: time.Date(2027, 1, 15, 8, 0, 0, 0, time.UTC)}
 
 const (
 	fixtureCommit = "5d4c3b2a190817263544f3e2d1c0b9a8f7e6d5c4"
@@ -68,7 +68,7 @@ func TestPlanTaskVersions(t *testing.T) {
 		{file: "buildah-oci-ta-0.6.json", version: "0.6", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
 		{
 			file: "buildah-oci-ta-0.7.json", version: "0.7", profile: "buildah-oci-ta/0.8", epoch: "clock", target: "linux/amd64",
-			findings: []Code{CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform}, exit: ExitDifferent,
+			findings: []Code{CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine}, exit: ExitDifferent,
 			labels: append(append([]string{}, defaultLabels...), "build-date=2027-01-15T08:00:00Z", "org.opencontainers.image.created=2027-01-15T08:00:00Z"),
 		},
 		{

@@ -36,7 +36,7 @@ func TestPlanSource(t *testing.T) {
 			name:     "kept .git",
 			files:    map[string]string{"Containerfile": multi},
 			sbom:     sbom,
-			buildah:  "1.42.1",
+			buildah:  "1.42.2",
 			commit:   "1767225600",
 			findings: []Code{CodeCopiesGit, CodeNoPlatform},
 			images: []Image{
@@ -52,13 +52,13 @@ func TestPlanSource(t *testing.T) {
 			sbom:     sbom,
 			buildah:  "1.41.0",
 			commit:   "1767225601",
-			findings: []Code{CodeBuildahVersion, CodeNoPlatform, CodeEpochSource},
+			findings: []Code{CodeNoEngine, CodeNoPlatform, CodeEpochSource},
 		},
 		{
 			name:     ".git brought back",
 			files:    map[string]string{"Containerfile": multi, ".dockerignore": ".git\n!.git\n"},
 			sbom:     sbom,
-			buildah:  "1.42.1",
+			buildah:  "1.42.2",
 			findings: []Code{CodeCopiesGit, CodeNoPlatform},
 		},
 		{
@@ -72,13 +72,13 @@ func TestPlanSource(t *testing.T) {
 			name:     "no Containerfile",
 			files:    map[string]string{"Dockerfile": "FROM scratch\n"},
 			sbom:     sbom,
-			buildah:  "1.42.1",
+			buildah:  "1.42.2",
 			findings: []Code{CodeContainerfile, CodeNoPlatform},
 		},
 		{
 			name:     "no SBOM",
 			files:    map[string]string{"Containerfile": "FROM registry.example/base:latest\n"},
-			buildah:  "1.42.1",
+			buildah:  "1.42.2",
 			findings: []Code{CodeNoPlatform},
 			images:   []Image{{Stage: 0, Name: "registry.example/base:latest", Source: Unresolved}},
 		},
@@ -109,7 +109,7 @@ func TestPlanSource(t *testing.T) {
 			}
 			if tc.pairs != nil {
 				n := len(p.LabelsJSON) - len(tc.pairs)
-				if n < 0 || !reflect.DeepEqual(p.LabelsJSON[n:], tc.pairs) || p.LabelsJSON[n-1] != "io.buildah.version=1.42.1" {
+				if n < 0 || !reflect.DeepEqual(p.LabelsJSON[n:], tc.pairs) || p.LabelsJSON[n-1] != "io.buildah.version=1.42.2" {
 					t.Errorf("labels.json pairs %q, want ...io.buildah.version=1.42.1 then %q", p.LabelsJSON, tc.pairs)
 				}
 			}

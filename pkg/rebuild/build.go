@@ -14,7 +14,7 @@ import (
 // image ID, as `podman pull` prints it. The build's containers are removed, and processes
 // its RUN steps left running are ended (see killStrays), whether it succeeds or not.
 func (in *Inputs) Build(ctx context.Context) (string, error) {
-	if in.store == nil {
+	if in.store == nil || in.Engine.Version == "" {
 		return "", errors.New("building before the images are fetched")
 	}
 	cfg, p := in.Job.cfg, in.Prepared
@@ -26,15 +26,15 @@ func (in *Inputs) Build(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	replay := konflux.ReplayInput{Arch: konflux.HostArch(), BuildahVersion: build.Version, Now: now()}
+	replay := konflux.ReplayInput{Arch: konflux.HostArch(), BuildahVersion: in.Engine.Version, Now: now()}
 	inv, err := p.Invoke(in.Job.Build, base, replay)
 	if err != nil {
 		return "", err
 	}
 	defer inv.Close()
-	log.Phase("build", "building %s in %s", filepath.Base(p.Containerfile), p.Task.Context)
+	log.Phase("build", "building %s in %s with %s", filepath.Base(p.Containerfile), p.Task.Context, in.Engine)
 	suffix := newContainerSuffix()
-	id, err := build.Run(ctx, inv.Argv, build.Options{Store: in.store, PolicyPath: cfg.PolicyPath, Progress: log.Detail(), ContainerSuffix: suffix})
+	id, err := in.Engine.Run(ctx, inv.Argv, build.Options{Store: in.store, PolicyPath: cfg.PolicyPath, Progress: log.Detail(), ContainerSuffix: suffix})
 	if n := killStrays(); n > 0 {
 		log.Warn("ended %d process(es) the build left running", n)
 	}

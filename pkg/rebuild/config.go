@@ -1,6 +1,10 @@
 package rebuild
 
-import "crypto"
+import (
+	"crypto"
+
+	"github.com/rebuild-project/rebuild/pkg/build"
+)
 
 // Config is how a rebuild runs: what it trusts, where its inputs come from, where it works.
 type Config struct {
@@ -23,6 +27,9 @@ type Config struct {
 	PolicyPath string
 	// WorkDir is where the checkout and temporary files go ("" for $TMPDIR).
 	WorkDir string
+
+	// Engines are the buildahs that can build (build.Engines); nil for this binary's alone.
+	Engines []build.Engine
 
 	Log *Log
 }

@@ -9,11 +9,15 @@ import (
 	"github.com/rebuild-project/rebuild/pkg/inputs"
 )
 
-// Fetch opens the store, takes the lock of every image name the build uses (see lockNames)
-// and copies the pinned images into the store from cfg.Images when given, else from their
-// registries, named as the Containerfile names them.
+// Fetch chooses the engine that builds (the buildah that built the image), opens the store,
+// takes the lock of every image name the build uses (see lockNames) and copies the pinned
+// images into the store from cfg.Images when given, else from their registries, named as the
+// Containerfile names them.
 func (in *Inputs) Fetch(ctx context.Context) (err error) {
 	cfg := in.Job.cfg
+	if in.Engine, err = in.Job.chooseEngine(ctx); err != nil {
+		return err
+	}
 	if in.store, err = openStore(cfg); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 
+	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/inputs"
 	"github.com/rebuild-project/rebuild/pkg/konflux"
 )
@@ -24,6 +25,7 @@ type Inputs struct {
 	SBOM     []byte
 	Prepared *konflux.Prepared
 	Pins     map[string]string // FROM name -> "<repo>@sha256:<hex>"
+	Engine   build.Engine      // after Fetch, the buildah that builds: the one that built the image
 
 	store   storage.Store
 	unlock  func() // releases the image name locks (see lockNames)

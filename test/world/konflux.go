@@ -28,11 +28,15 @@ func (w *World) Clone(ctx context.Context, url, commit, dir string) (string, err
 }
 
 // KonfluxBuild runs scripts/konflux-build.sh, the replay of the buildah-oci-ta build step,
-// on the checkout source with the task parameters p, into store. It returns the image ID.
-func (w *World) KonfluxBuild(ctx context.Context, source string, p Params, s Store) (string, error) {
+// on the checkout source with the task parameters p, into store, with the buildah CLI at
+// buildah ("" for the world's default). It returns the image ID.
+func (w *World) KonfluxBuild(ctx context.Context, source string, p Params, s Store, buildah string) (string, error) {
+	if buildah == "" {
+		buildah = w.Tools.Buildah
+	}
 	env := []string{
 		"SOURCE_DIR=" + source,
-		"BUILDAH=" + w.Tools.Buildah,
+		"BUILDAH=" + buildah,
 		"BUILDAH_ROOT=" + s.Root,
 		"BUILDAH_RUNROOT=" + s.RunRoot,
 		"SIGNATURE_POLICY=" + w.Policy,

@@ -19,6 +19,9 @@ type Build struct {
 	Params       Params            // on top of the task defaults and the pipeline's usual values
 	CloneParams  map[string]string // on top of the clone task's usual parameters
 	Attestations int               // pipeline runs that attest the same digest; 0 means 1
+	// Buildah is the version of the buildah CLI the build step runs ("" for the world's
+	// default, 1.42.2, as tasks 0.8 and 0.9 did).
+	Buildah string
 	// SBOMImages, when set, changes what the SBOM records (input drift: see drift.go).
 	SBOMImages func([]StageImage) []StageImage
 }
@@ -65,7 +68,11 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 		return pub, err
 	}
 	defer store.Remove()
-	if pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store); err != nil {
+	buildah, err := w.Tools.BuildahFor(b.Buildah)
+	if err != nil {
+		return pub, err
+	}
+	if pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store, buildah); err != nil {
 		return pub, err
 	}
 	// The task builds OCI and converts at push time (buildah-oci-ta 0.4 on: the push step's

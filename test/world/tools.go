@@ -13,7 +13,9 @@ import (
 
 // Tools holds the absolute paths of the programs the world runs.
 type Tools struct {
-	Buildah        string
+	Buildah        string // buildah 1.42.2, what tasks 0.8 and 0.9 ran and rebuild links
+	Buildah144     string // buildah 1.44.0, what konflux-build-cli runs since task 0.10.1
+	Engines        string // the folder of rebuild's build engines (REBUILD_ENGINES)
 	Cosign         string
 	Registry       string
 	DockerfileJSON string
@@ -53,6 +55,7 @@ func FindTools(root string) (Tools, error) {
 	var t Tools
 	specs := []toolSpec{
 		{"buildah", &t.Buildah, []string{"--version"}, "buildah version 1.42.2 "},
+		{"buildah-1.44.0", &t.Buildah144, []string{"--version"}, "buildah version 1.44.0 "},
 		{"cosign", &t.Cosign, []string{"version"}, "v2.6.5"},
 		{"registry", &t.Registry, []string{"--version"}, " v3.1.2"},
 		{"dockerfile-json", &t.DockerfileJSON, nil, ""},
@@ -67,6 +70,10 @@ func FindTools(root string) (Tools, error) {
 			continue
 		}
 		*s.dst = path
+	}
+	t.Engines = filepath.Join(root, ".ci", "bin", "engines")
+	if _, err := os.Stat(filepath.Join(t.Engines, "buildah-1.44.0")); err != nil {
+		missing = append(missing, fmt.Errorf("build engines: %w", err))
 	}
 	if len(missing) > 0 {
 		return t, fmt.Errorf("finding tools (run .ci/install.sh): %w", errors.Join(missing...))
@@ -104,4 +111,15 @@ func hasVersion(path string, s toolSpec) bool {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, path, s.version...).CombinedOutput()
 	return err == nil && strings.Contains(string(out), s.want)
+}
+
+// BuildahFor is the buildah CLI of version ("" for the default, 1.42.2).
+func (t Tools) BuildahFor(version string) (string, error) {
+	switch version {
+	case "", "1.42.2":
+		return t.Buildah, nil
+	case "1.44.0":
+		return t.Buildah144, nil
+	}
+	return "", fmt.Errorf("the world has no buildah %s", version)
 }

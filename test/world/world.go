@@ -107,6 +107,7 @@ func (w *World) Env() []string {
 		"COSIGN_PASSWORD=",
 		"TUF_ROOT="+filepath.Join(w.Dir, "tuf"),
 		"OTEL_TRACES_EXPORTER=none",
+		"REBUILD_ENGINES="+w.Tools.Engines,
 	)
 }
 

@@ -1,4 +1,4 @@
-package plan
+package inputs
 
 import (
 	"archive/tar"
@@ -16,21 +16,23 @@ import (
 	"go.podman.io/image/v5/pkg/compression"
 	"go.podman.io/image/v5/types"
 
-	"github.com/rebuild-project/rebuild/pkg/konflux"
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
 
-// Bounds on what recordedBuildah reads of the published image.
+// Bounds on what RecordedBuildah reads of the published image.
 const (
-	labelsLayers    = 3        // the injected COPY lines are the last layers
-	maxLabelsLayer  = 16 << 20 // compressed size of a layer worth opening
-	maxLabelsJSON   = 1 << 20
-	maxManifestSize = 4 << 20
+	labelsLayers   = 3        // the injected COPY lines are the last layers
+	maxLabelsLayer = 16 << 20 // compressed size of a layer worth opening
+	maxLabelsJSON  = 1 << 20
 )
 
-// recordedBuildah reads io.buildah.version from the labels.json the task injected into the
-// published image, looking only at its last few small layers.
-func recordedBuildah(ctx context.Context, sys *types.SystemContext, s provenance.Subject) (string, error) {
+// ErrNoLabelsJSON marks a published image with no labels.json in its last layers.
+var ErrNoLabelsJSON = errors.New("the published image has no labels.json naming io.buildah.version in its last layers")
+
+// RecordedBuildah reads io.buildah.version from the labels.json the task injected into the
+// published image at one of paths, looking only at its last few small layers.
+func RecordedBuildah(ctx context.Context, sys *types.SystemContext, s provenance.Subject, paths []string) (string, error) {
+	sys = WithRegistriesConf(sys)
 	ref, err := docker.ParseReference("//" + s.Name + "@" + s.Digest)
 	if err != nil {
 		return "", err
@@ -57,8 +59,8 @@ func recordedBuildah(ctx context.Context, sys *types.SystemContext, s provenance
 		if l.Size > maxLabelsLayer || l.Size < 0 {
 			continue
 		}
-		data, err := labelsFromLayer(ctx, src, l.BlobInfo)
-		if errors.Is(err, errNoLabels) {
+		data, err := labelsFromLayer(ctx, src, l.BlobInfo, paths)
+		if errors.Is(err, ErrNoLabelsJSON) {
 			continue
 		}
 		if err != nil {
@@ -70,10 +72,10 @@ func recordedBuildah(ctx context.Context, sys *types.SystemContext, s provenance
 		}
 		return labels["io.buildah.version"], nil
 	}
-	return "", errNoLabels
+	return "", ErrNoLabelsJSON
 }
 
-func labelsFromLayer(ctx context.Context, src types.ImageSource, info types.BlobInfo) ([]byte, error) {
+func labelsFromLayer(ctx context.Context, src types.ImageSource, info types.BlobInfo, paths []string) ([]byte, error) {
 	rc, _, err := src.GetBlob(ctx, info, none.NoCache)
 	if err != nil {
 		return nil, err
@@ -88,12 +90,12 @@ func labelsFromLayer(ctx context.Context, src types.ImageSource, info types.Blob
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return nil, errNoLabels
+			return nil, ErrNoLabelsJSON
 		}
 		if err != nil {
 			return nil, err
 		}
-		if h.Typeflag == tar.TypeReg && slices.Contains(konflux.LabelsPaths, path.Clean("/"+h.Name)) {
+		if h.Typeflag == tar.TypeReg && slices.Contains(paths, path.Clean("/"+h.Name)) {
 			return io.ReadAll(io.LimitReader(tr, maxLabelsJSON))
 		}
 	}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/konflux"
+)
+
+func init() { commands["version"] = versionCommand }
+
+// versionCommand is `rebuild version`: this binary, its Go, the build engines (one per
+// buildah version) and the Konflux task versions it replays.
+func versionCommand(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rebuild version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var dir string
+	engineFlag(fs, &dir)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitDone
+		}
+		return exitBadInput
+	}
+	version := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		version = bi.Main.Version
+	}
+	fmt.Fprintf(stdout, "rebuild %s\ngo      %s %s/%s\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	engines, err := build.Engines(dir)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	for _, e := range engines {
+		fmt.Fprintf(stdout, "engine  %s\n", e)
+	}
+	for _, p := range konflux.Profiles() {
+		fmt.Fprintf(stdout, "replays %s %s (%s)\n", strings.Join(p.Tasks, ", "), strings.Join(p.Versions, ", "), p.Name)
+	}
+	return exitDone
+}

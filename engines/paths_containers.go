@@ -1,0 +1,51 @@
+//go:build buildah_containers
+
+package main
+
+// The names main.go and network.go use, from buildah 1.41 and earlier's module paths.
+
+import (
+	"github.com/containers/buildah"
+	"github.com/containers/buildah/define"
+	"github.com/containers/buildah/imagebuildah"
+	buildahcli "github.com/containers/buildah/pkg/cli"
+	"github.com/containers/buildah/util"
+	nettypes "github.com/containers/common/libnetwork/types"
+	"github.com/containers/storage"
+)
+
+type (
+	buildOptions         = define.BuildOptions
+	layerResults         = buildahcli.LayerResults
+	budResults           = buildahcli.BudResults
+	fromAndBudResults    = buildahcli.FromAndBudResults
+	userNSResults        = buildahcli.UserNSResults
+	nameSpaceResults     = buildahcli.NameSpaceResults
+	cliBuildOptions      = buildahcli.BuildOptions
+	network              = nettypes.Network
+	networkCreateOptions = nettypes.NetworkCreateOptions
+	networkUpdateOptions = nettypes.NetworkUpdateOptions
+	filterFunc           = nettypes.FilterFunc
+	setupOptions         = nettypes.SetupOptions
+	statusBlock          = nettypes.StatusBlock
+	teardownOptions      = nettypes.TeardownOptions
+	rootlessNetnsInfo    = nettypes.RootlessNetnsInfo
+	networkInfo          = nettypes.NetworkInfo
+)
+
+var (
+	buildahVersion      = buildah.Version
+	initReexec          = buildah.InitReexec
+	buildDockerfiles    = imagebuildah.BuildDockerfiles
+	pullNever           = define.PullNever
+	getBudFlags         = buildahcli.GetBudFlags
+	getLayerFlags       = buildahcli.GetLayerFlags
+	getFromAndBudFlags  = buildahcli.GetFromAndBudFlags
+	genBuildOptions     = buildahcli.GenBuildOptions
+	aliasFlags          = buildahcli.AliasFlags
+	runtimePath         = util.Runtime
+	defaultStoreOptions = storage.DefaultStoreOptions
+	getStore            = storage.GetStore
+)
+
+var _ nettypes.ContainerNetwork = noNetwork{}
