@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -115,13 +116,22 @@ func TestBuildIgnoresSourceDateEpochInEnvironment(t *testing.T) {
 // parameters params.
 func replay(t *testing.T, src string, params map[string]string, store storage.Store, policy string, now time.Time) string {
 	t.Helper()
+	return replayTask(t, "0.8", src, params, nil, store, policy, now)
+}
+
+// replayTask runs the build of the Konflux task at version with the recorded parameters.
+func replayTask(t *testing.T, version, src string, params map[string]string, arrays map[string][]string, store storage.Store, policy string, now time.Time) string {
+	t.Helper()
 	rec := &provenance.Task{
 		Name: "build-container", Params: provenance.Params{},
-		Bundle:       "registry.example/task-buildah-oci-ta:0.8@sha256:" + strings.Repeat("6", 64),
+		Bundle:       "registry.example/task-buildah-oci-ta:" + version + "@sha256:" + strings.Repeat("6", 64),
 		BuilderImage: "registry.example/buildah-task@sha256:" + strings.Repeat("7", 64),
 	}
 	for k, v := range params {
 		rec.Params[k] = provenance.Param{Kind: provenance.KindString, String: v}
+	}
+	for k, v := range arrays {
+		rec.Params[k] = provenance.Param{Kind: provenance.KindArray, Array: v}
 	}
 	b, err := konflux.Resolve(rec)
 	if err != nil {
@@ -141,4 +151,30 @@ func replay(t *testing.T, src string, params map[string]string, store storage.St
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestKonfluxBuildCLIGroundTruth builds what konflux-build-cli's own integration test
+// "Reproducibility" builds (integration_tests/build_test.go at 1097e91: FROM scratch, COPY
+// hello.txt, --source-date-epoch 1767225600 --rewrite-timestamp --add-legacy-labels --labels
+// label1=foo label2=bar, for linux/amd64) with the task 0.10 replay, and expects the manifest
+// digest that test expects of the image konflux-build-cli built.
+func TestKonfluxBuildCLIGroundTruth(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the expected digest is of a linux/amd64 build")
+	}
+	src := writeTree(t, map[string]string{
+		"Containerfile": "\nFROM scratch\n\nCOPY hello.txt /hello.txt\n",
+		"hello.txt":     "hello there\n",
+	})
+	store := newStore(t)
+	params := map[string]string{"DOCKERFILE": "Containerfile", "SOURCE_DATE_EPOCH": "1767225600",
+		"REWRITE_TIMESTAMP": "true", "ICM_KEEP_COMPAT_LOCATION": "false"}
+	id := replayTask(t, "0.10", src, params, map[string][]string{"LABELS": {"label1=foo", "label2=bar"}}, store, writePolicy(t), time.Now())
+	img, err := store.Image(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "sha256:678998fc429d59022f0966551854f99bd1c553c01b74a093a420a927576f5d8a"; img.Digest.String() != want {
+		t.Errorf("manifest digest %s, konflux-build-cli's test expects %s", img.Digest, want)
+	}
 }

@@ -31,6 +31,11 @@ type Profile struct {
 type rules interface {
 	// replay returns the labels, annotations, labels.json pairs and injected lines, in order.
 	replay(t Task, in ReplayInput) (Replay, error)
+	// labelsJSON is the labels.json the task writes, given the base image's labels.
+	labelsJSON(base map[string]string, r Replay) []byte
+	// writeFiles writes labels.json (and what goes with it) where the task writes it: into
+	// the context or into dir, the task's own temporary folder.
+	writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error)
 	// argv is the `buildah build` command line for the files the task wrote.
 	argv(p *Prepared, r Replay, f taskFiles) []string
 }
@@ -51,6 +56,19 @@ var profiles = []*Profile{
 		// 0.7 ran buildah 1.41.4, then 1.41.5: only the image can tell.
 		Buildah: map[string]string{"0.8": "1.42.2", "0.9": "1.42.2"},
 		rules:   script08{},
+	},
+	{
+		// 0.10 and 0.11 run konflux-build-cli; 0.12 adds stage labels (CONTEXTUALIZE_SBOM),
+		// 0.13 compression formats: not covered yet.
+		Name:     "konflux-build-cli/0.10",
+		Tasks:    []string{"task-buildah-oci-ta", "task-buildah-remote-oci-ta"},
+		Versions: []string{"0.10", "0.11"},
+		Formats:  []string{"oci"},
+		// 0.10.0 ran buildah 1.43.1 for its first weeks (2026-05), 0.10.1 and later 1.44.0;
+		// the bundle's major.minor tag cannot tell them apart, and labels.json names the
+		// version only when SOURCE_DATE_EPOCH is empty.
+		Buildah: map[string]string{"0.10": "1.44.0", "0.11": "1.44.0"},
+		rules:   kbc{},
 	},
 }
 

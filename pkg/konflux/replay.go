@@ -63,12 +63,13 @@ func (inv *Invocation) Close() error {
 // taskFiles are the files the task wrote before it called buildah.
 type taskFiles struct {
 	containerfile string // the Containerfile copy with the injected lines
-	ignoreFile    string // the ignore file copy, "" when the context has none
+	ignoreFile    string // the ignore file copy, "" when the task passes none
+	buildContext  string // the folder of the injected files when they are a build context
 }
 
-// Invoke writes what the task writes (labels.json into the context, a copy of the
-// Containerfile with the injected lines and of the ignore file into a fresh temporary
-// folder) and returns the buildah command line. baseLabels are the labels of the image
+// Invoke writes what the task writes (labels.json, a copy of the Containerfile with the
+// injected lines, an ignore file, as the profile's rules say) and returns the buildah command
+// line. baseLabels are the labels of the image
 // InheritedLabelsFrom names (nil when it names none); in.Stages and in.AnnotationsFile are
 // taken from the checkout.
 func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput) (_ *Invocation, err error) {
@@ -83,19 +84,20 @@ func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput
 	if err != nil {
 		return nil, err
 	}
-	inv := &Invocation{LabelsJSON: LabelsJSON(baseLabels, r.LabelPairs)}
+	rules := b.Profile.rules
+	inv := &Invocation{LabelsJSON: rules.labelsJSON(baseLabels, r)}
 	defer func() {
 		if err != nil {
 			_ = inv.Close()
 		}
 	}()
-	if err := writeNewFile(filepath.Join(p.ContextDir, "labels.json"), inv.LabelsJSON); err != nil {
-		return nil, err
-	}
 	if inv.dir, err = os.MkdirTemp("", "rebuild-task-"); err != nil {
 		return nil, err
 	}
-	var f taskFiles
+	f, err := rules.writeFiles(p, inv.LabelsJSON, inv.dir)
+	if err != nil {
+		return nil, err
+	}
 	cf := append([]byte{}, p.content...)
 	if len(r.Injected) > 0 {
 		cf = append(cf, "\n"+strings.Join(r.Injected, "\n")+"\n"...)
@@ -103,18 +105,6 @@ func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput
 	f.containerfile = filepath.Join(inv.dir, filepath.Base(p.Containerfile))
 	if err := writeNewFile(f.containerfile, cf); err != nil {
 		return nil, err
-	}
-	for _, name := range []string{".containerignore", ".dockerignore"} {
-		data, err := os.ReadFile(filepath.Join(p.ContextDir, name))
-		if err != nil {
-			continue
-		}
-		f.ignoreFile = filepath.Join(inv.dir, name)
-		data = append(data, "\n!/labels.json\n!/content-sets.json\n"...)
-		if err := writeNewFile(f.ignoreFile, data); err != nil {
-			return nil, err
-		}
-		break
 	}
 	inv.Argv = b.Profile.rules.argv(p, r, f)
 	return inv, nil

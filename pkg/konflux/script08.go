@@ -1,6 +1,7 @@
 package konflux
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -55,6 +56,29 @@ func (script08) replay(t Task, in ReplayInput) (Replay, error) {
 		}
 	}
 	return r, nil
+}
+
+func (script08) labelsJSON(base map[string]string, r Replay) []byte {
+	return LabelsJSON(base, r.LabelPairs)
+}
+
+// writeFiles writes labels.json into the context and a copy of its ignore file, if any, with
+// the injected files let in.
+func (script08) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
+	var f taskFiles
+	if err := writeNewFile(filepath.Join(p.ContextDir, "labels.json"), labelsJSON); err != nil {
+		return f, err
+	}
+	for _, name := range []string{".containerignore", ".dockerignore"} {
+		data, err := os.ReadFile(filepath.Join(p.ContextDir, name))
+		if err != nil {
+			continue
+		}
+		f.ignoreFile = filepath.Join(dir, name)
+		data = append(data, "\n!/labels.json\n!/content-sets.json\n"...)
+		return f, writeNewFile(f.ignoreFile, data)
+	}
+	return f, nil
 }
 
 // argv is the script's `buildah build` command line, less what cannot change the image
