@@ -175,8 +175,9 @@ func finalChain(stages []Stage, inherit bool) []Stage {
 	return chain
 }
 
-// argFileLines reads a KEY=VALUE file as konflux-build-cli's parser does (trimmed lines,
-// blank and # lines skipped, the last value of a key wins) into sorted "KEY=VALUE" strings.
+// argFileLines reads a KEY=VALUE file as konflux-build-cli's parser does (its dockerfile-json
+// fork's buildargs package: lines, keys and values trimmed, blank and # lines skipped, the
+// last value of a key wins) into sorted "KEY=VALUE" strings.
 func argFileLines(data string) []string {
 	values := map[string]string{}
 	for _, line := range strings.Split(data, "\n") {
@@ -184,8 +185,8 @@ func argFileLines(data string) []string {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if k, v, ok := strings.Cut(line, "="); ok && k != "" {
-			values[k] = v
+		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) != "" {
+			values[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
 	}
 	var out []string

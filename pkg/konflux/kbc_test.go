@@ -26,7 +26,7 @@ func kbcBuild(t *testing.T, task Task) *Build {
 func TestKonfluxBuildCLIReplay(t *testing.T) {
 	src := writeTree(t, map[string]string{
 		"Containerfile":   "FROM scratch AS a\nLABEL base=\"b\" url=\"x?a=1&b=<2>\"\nFROM a\nLABEL final=f\n",
-		"annotations.txt": "# comment\n z.file=2 \na.file=1\n",
+		"annotations.txt": "# comment\n z.file=2 \na.file = 1\n",
 	})
 	task := DefaultTask()
 	task.Dockerfile = "Containerfile"
