@@ -20,6 +20,7 @@ type e2eCase struct {
 	after        func(ctx context.Context, w *world.World, name string) error
 	reproducible bool
 	buildah      string // the buildah the build step ran: "" for 1.42.2 (tasks 0.8, 0.9)
+	kbc          bool   // built as task 0.10 does, by konflux-build-cli (REBUILD_KBC)
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -97,6 +98,20 @@ var cases = []e2eCase{
 		name:         "buildah-1.44",
 		params:       world.Params{"DOCKERFILE": "Containerfile", "LABELS": []string{"engine=1.44"}},
 		buildah:      "1.44.0",
+		reproducible: true,
+	},
+	{
+		// Task 0.10: konflux-build-cli drives buildah 1.44.0; labels.json goes in through a
+		// build context, LABEL values are unquoted, annotations come sorted from the file.
+		name: "kbc-0.10",
+		params: world.Params{
+			"DOCKERFILE":       "Containerfile",
+			"LABELS":           []string{"release=1", "url=https://example.test/?a=b&c=d"},
+			"ANNOTATIONS":      []string{"org.example.team=rebuild"},
+			"ANNOTATIONS_FILE": "annotations.txt",
+		},
+		buildah:      "1.44.0",
+		kbc:          true,
 		reproducible: true,
 	},
 	{

@@ -72,7 +72,7 @@ func checkEngine(ctx context.Context, t *testing.T, w *world.World, c e2eCase, p
 		t.Fatal(err)
 	}
 	defer res.store.Remove()
-	want := "no build engine for the buildah that built the image: buildah " + c.buildah + " (the published image's labels.json names it)"
+	want := "no build engine for the buildah that built the image: buildah " + c.buildah + " ("
 	if res.exit != 2 || !strings.Contains(res.stderr, want) || strings.Contains(res.stderr, "rebuild: pull") {
 		t.Errorf("rebuild with no engine exited %d, want 2 with %q before any pull:\n%s", res.exit, want, tail(res.stderr, 4000))
 	}
@@ -84,6 +84,9 @@ var publications = map[string]world.Published{}
 
 func publish(ctx context.Context, t *testing.T, w *world.World, c e2eCase, date time.Time) world.Published {
 	t.Helper()
+	if c.kbc && w.Tools.KBC == "" {
+		t.Skip("no konflux-build-cli: set REBUILD_KBC to one built from its source (the Go module proxy does not serve it, so CI cannot build it)")
+	}
 	key := c.name + "@" + date.UTC().Format(time.RFC3339)
 	if pub, ok := publications[key]; ok {
 		return pub
@@ -95,7 +98,7 @@ func publish(ctx context.Context, t *testing.T, w *world.World, c e2eCase, date 
 	start := time.Now()
 	pub, err := w.Publish(ctx, world.Build{
 		Name: c.name, Commit: commit, Params: c.params, CloneParams: c.cloneParams, Attestations: c.attestations,
-		Buildah: c.buildah,
+		Buildah: c.buildah, KBC: c.kbc,
 	})
 	if err != nil {
 		t.Fatalf("publishing %s: %v (log: %s, kept with REBUILD_E2E_KEEP=1)", c.name, err, w.LogPath)

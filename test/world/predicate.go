@@ -18,6 +18,7 @@ type Run struct {
 	Digest          string            // IMAGE_DIGEST
 	SBOMBlobURL     string
 	Started         time.Time
+	TaskVersion     string // the build task bundle's tag: "" for 0.8
 }
 
 type predicate struct {
@@ -132,7 +133,7 @@ func Predicate(r Run) ([]byte, error) {
 			},
 		},
 		{
-			Name: "build-container", After: []string{"clone-repository"}, Ref: bundleRef("buildah-oci-ta", "task-buildah-oci-ta:0.8@sha256:"+strings.Repeat("6", 64)),
+			Name: "build-container", After: []string{"clone-repository"}, Ref: bundleRef("buildah-oci-ta", "task-buildah-oci-ta:"+cmpOr(r.TaskVersion, "0.8")+"@sha256:"+strings.Repeat("6", 64)),
 			StartedOn: at(21 * time.Second), FinishedOn: at(3 * time.Minute), Status: "Succeeded",
 			Steps: []step{
 				scriptStep("use-trusted-artifact", trustedArtifacts, []string{"use", sourceArtifact + "=/var/workdir/source", "=/var/workdir/cachi2"}),
@@ -203,4 +204,11 @@ func buildArguments(p Params) []string {
 		args = append(args, p.Array(group.param)...)
 	}
 	return args
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -22,6 +22,9 @@ type Build struct {
 	// Buildah is the version of the buildah CLI the build step runs ("" for the world's
 	// default, 1.42.2, as tasks 0.8 and 0.9 did).
 	Buildah string
+	// KBC builds with konflux-build-cli (Tools.KBC) as task 0.10 runs it, instead of
+	// scripts/konflux-build.sh as task 0.8 does.
+	KBC bool
 	// SBOMImages, when set, changes what the SBOM records (input drift: see drift.go).
 	SBOMImages func([]StageImage) []StageImage
 }
@@ -72,7 +75,14 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	if err != nil {
 		return pub, err
 	}
-	if pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store, buildah); err != nil {
+	taskVersion := ""
+	if b.KBC {
+		taskVersion = "0.10"
+		pub.BuildID, err = w.KBCBuild(ctx, source, pub.Params, store, buildah)
+	} else {
+		pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store, buildah)
+	}
+	if err != nil {
 		return pub, err
 	}
 	// The task builds OCI and converts at push time (buildah-oci-ta 0.4 on: the push step's
@@ -105,7 +115,7 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	run := Run{
 		GitURL: gitURL, Commit: b.Commit, CommitTimestamp: timestamp, CloneParams: b.CloneParams,
 		BuildParams: pub.Params, BuildahImage: buildahImage, Digest: pub.Digest, SBOMBlobURL: sbomURL,
-		Started: time.Now().UTC().Truncate(time.Second),
+		Started: time.Now().UTC().Truncate(time.Second), TaskVersion: taskVersion,
 	}
 	for i := range max(b.Attestations, 1) {
 		run.Started = run.Started.Add(time.Duration(i) * time.Hour)

@@ -13,9 +13,12 @@ import (
 
 // Tools holds the absolute paths of the programs the world runs.
 type Tools struct {
-	Buildah        string // buildah 1.42.2, what tasks 0.8 and 0.9 ran and rebuild links
-	Buildah144     string // buildah 1.44.0, what konflux-build-cli runs since task 0.10.1
-	Engines        string // the folder of rebuild's build engines (REBUILD_ENGINES)
+	Buildah    string // buildah 1.42.2, what tasks 0.8 and 0.9 ran and rebuild links
+	Buildah144 string // buildah 1.44.0, what konflux-build-cli runs since task 0.10.1
+	Engines    string // the folder of rebuild's build engines (REBUILD_ENGINES)
+	// KBC is a konflux-build-cli binary (REBUILD_KBC), "" when none: the Go module proxy
+	// does not serve its source, so CI cannot build it and its cases are skipped there.
+	KBC            string
 	Cosign         string
 	Registry       string
 	DockerfileJSON string
@@ -72,6 +75,7 @@ func FindTools(root string) (Tools, error) {
 		*s.dst = path
 	}
 	t.Engines = filepath.Join(root, ".ci", "bin", "engines")
+	t.KBC = os.Getenv("REBUILD_KBC")
 	if _, err := os.Stat(filepath.Join(t.Engines, "buildah-1.44.0")); err != nil {
 		missing = append(missing, fmt.Errorf("build engines: %w", err))
 	}

@@ -1,0 +1,89 @@
+package world
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// KBCBuild builds the checkout source as task buildah-oci-ta 0.10 does: its build step runs
+// konflux-build-cli (Tools.KBC) with the task's parameters as flags (the step's script in
+// konflux-ci/build-definitions task/buildah-oci-ta/0.10 at c00f1e0a), and konflux-build-cli
+// runs the buildah CLI at buildah. It returns the image ID.
+//
+// konflux-build-cli re-executes itself in a user namespace, as the task's step does after
+// adding "root:1:4294967294" to /etc/subuid and /etc/subgid: those lines must be there.
+func (w *World) KBCBuild(ctx context.Context, source string, p Params, s Store, buildah string) (string, error) {
+	if w.Tools.KBC == "" {
+		return "", fmt.Errorf("no konflux-build-cli: set REBUILD_KBC to a konflux-build-cli binary")
+	}
+	bin, err := w.TempDir("kbc-bin-")
+	if err != nil {
+		return "", err
+	}
+	defer RemoveAll(bin)
+	if err := os.Symlink(buildah, filepath.Join(bin, "buildah")); err != nil {
+		return "", err
+	}
+	conf := filepath.Join(bin, "storage.conf")
+	if err := WriteFile(conf, []byte(fmt.Sprintf("[storage]\ndriver = \"overlay\"\ngraphroot = %q\nrunroot = %q\n", s.Root, s.RunRoot)), 0o644); err != nil {
+		return "", err
+	}
+	dockerfile := filepath.Join(source, p.String("CONTEXT"), p.String("DOCKERFILE"))
+	if _, err := os.Stat(dockerfile); err != nil {
+		dockerfile = filepath.Join(source, p.String("DOCKERFILE"))
+	}
+	abs := func(name string) string {
+		if v := p.String(name); v != "" {
+			return filepath.Join(source, v)
+		}
+		return ""
+	}
+	args := []string{"image", "build",
+		"-f", dockerfile, "-t", p.String("IMAGE"), "--source", source, "--context", p.String("CONTEXT"),
+		"--target", p.String("TARGET_STAGE"),
+		"--inherit-labels=" + p.String("INHERIT_BASE_IMAGE_LABELS"),
+		"--source-date-epoch", p.String("SOURCE_DATE_EPOCH"),
+		"--rewrite-timestamp=" + p.String("REWRITE_TIMESTAMP"),
+		"--squash=" + p.String("SQUASH"),
+		"--omit-history=" + p.String("OMIT_HISTORY"),
+		"--image-source", p.String("SOURCE_URL"),
+		"--image-revision", p.String("COMMIT_SHA"),
+		"--quay-image-expires-after", p.String("IMAGE_EXPIRES_AFTER"),
+		"--build-args-file", abs("BUILD_ARGS_FILE"),
+		"--annotations-file", abs("ANNOTATIONS_FILE"),
+		"--legacy-build-timestamp", p.String("BUILD_TIMESTAMP"),
+		"--add-legacy-labels",
+		"--include-legacy-buildinfo-path=" + p.String("ICM_KEEP_COMPAT_LOCATION"),
+		"--skip-injections=" + p.String("SKIP_INJECTIONS"),
+		"--skip-unused-stages=" + p.String("SKIP_UNUSED_STAGES"),
+		"--hermetic=" + p.String("HERMETIC"),
+		"--security-opts", "unmask=/proc/interrupts",
+		// The world's registry speaks plain HTTP (the task's TLSVERIFY=false).
+		"--src-tls-verify=" + p.String("TLSVERIFY"),
+	}
+	// The task ends its flags with "-" and then passes each array parameter after its flag;
+	// konflux-build-cli 8bfe330 (2026-07-08), the newest the world could build, takes "-" as
+	// an argument to buildah, so the arrays follow the flags directly, and empty ones are left out.
+	for _, a := range [][2]string{{"--build-args", "BUILD_ARGS"}, {"--envs", "ENV_VARS"}, {"--labels", "LABELS"}, {"--annotations", "ANNOTATIONS"}} {
+		if v := p.Array(a[1]); len(v) > 0 {
+			args = append(append(args, a[0]), v...)
+		}
+	}
+	// BUILDAH_ISOLATION=chroot as the step image sets it: RUN steps share the step's network.
+	env := []string{"PATH=" + bin + ":/usr/bin:/bin:/usr/sbin:/sbin", "CONTAINERS_STORAGE_CONF=" + conf, "HOME=/root", "BUILDAH_ISOLATION=chroot"}
+	if _, err := w.Run(ctx, Cmd{Path: w.Tools.KBC, Args: args, Env: env, Dir: filepath.Dir(source)}); err != nil {
+		return "", fmt.Errorf("building %s with konflux-build-cli: %w", p.String("IMAGE"), err)
+	}
+	out, err := w.buildah(ctx, s, "inspect", "--format", "{{.FromImageID}}", p.String("IMAGE"))
+	if err != nil {
+		return "", err
+	}
+	id := strings.TrimSpace(string(out))
+	if !IsImageID(id) {
+		return "", fmt.Errorf("building %s with konflux-build-cli: inspect printed %q, not an image ID", p.String("IMAGE"), out)
+	}
+	return id, nil
+}
