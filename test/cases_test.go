@@ -21,6 +21,7 @@ type e2eCase struct {
 	reproducible bool
 	buildah      string // the buildah the build step ran: "" for 1.42.2 (tasks 0.8, 0.9)
 	kbc          bool   // built as task 0.10 does, by konflux-build-cli (REBUILD_KBC)
+	testdata     string // the fixture folder under testdata, when not the case's name
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -84,7 +85,8 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
-		name: "docker-format",
+		name:     "docker-format",
+		testdata: "multistage",
 		params: world.Params{
 			"DOCKERFILE":     "Containerfile",
 			"BUILDAH_FORMAT": "docker",
@@ -96,6 +98,7 @@ var cases = []e2eCase{
 		// Built by buildah 1.44.0 (the CLI, as konflux-build-cli runs it since task 0.10.1):
 		// labels.json names it, and the rebuild must build with the 1.44.0 engine.
 		name:         "buildah-1.44",
+		testdata:     "multistage",
 		params:       world.Params{"DOCKERFILE": "Containerfile", "LABELS": []string{"engine=1.44"}},
 		buildah:      "1.44.0",
 		reproducible: true,

@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -91,7 +92,7 @@ func publish(ctx context.Context, t *testing.T, w *world.World, c e2eCase, date 
 	if pub, ok := publications[key]; ok {
 		return pub
 	}
-	commit, err := w.CreateRepo(ctx, c.name, filepath.Join("testdata", c.name), c.prepare, date)
+	commit, err := w.CreateRepo(ctx, c.name, filepath.Join("testdata", cmp.Or(c.testdata, c.name)), c.prepare, date)
 	if err != nil {
 		t.Fatal(err)
 	}
