@@ -1,7 +1,6 @@
 package konflux
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -201,7 +200,7 @@ func argFileLines(data string) []string {
 // uses (from 0.10.2) gives it.
 func unquote(s string) string {
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		return string(bytes.ReplaceAll([]byte(s[1:len(s)-1]), []byte(`\"`), []byte(`"`)))
+		return strings.ReplaceAll(s[1:len(s)-1], `\"`, `"`)
 	}
 	return s
 }

@@ -60,8 +60,11 @@ func Check(rec *provenance.Task) (*Build, []error) {
 	for _, err := range checkResults(rec.Results) {
 		problems = append(problems, &Problem{KindBadParams, err})
 	}
-	if _, err := b.Task.buildTimestamp(nowForCheck); err != nil {
-		add(KindBadParams, "%v", err)
+	if p != nil {
+		// What the profile's replay refuses (timestamps it cannot read) needs no checkout.
+		if _, err := p.rules.replay(b.Task, ReplayInput{}); err != nil {
+			problems = append(problems, err)
+		}
 	}
 	if err := b.Task.checkLexicalPaths(); err != "" {
 		add(KindPath, "%s", err)

@@ -73,6 +73,11 @@ func TestCheck(t *testing.T) {
 		{name: "two timestamps", edit: func(t *provenance.Task) {
 			t.Params["SOURCE_DATE_EPOCH"], t.Params["BUILD_TIMESTAMP"] = str("1"), str("2")
 		}, kind: KindBadParams, msg: "both BUILD_TIMESTAMP and SOURCE_DATE_EPOCH"},
+		{name: "two timestamps, konflux-build-cli", edit: func(t *provenance.Task) {
+			t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.10@", 1)
+			t.Params["SOURCE_DATE_EPOCH"], t.Params["BUILD_TIMESTAMP"] = str("1"), str("2") // SOURCE_DATE_EPOCH wins there
+		}},
+		{name: "timestamp not a number", edit: func(t *provenance.Task) { t.Params["BUILD_TIMESTAMP"] = str("noon") }, kind: KindBadParams, msg: `timestamp "noon" is not a whole number`},
 		{name: "context escapes", edit: func(t *provenance.Task) { t.Params["CONTEXT"] = str("../..") }, kind: KindPath, msg: `cannot replay the build task: CONTEXT "../.." escapes the checkout`},
 	}
 	for _, tt := range tests {

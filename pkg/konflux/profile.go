@@ -146,3 +146,16 @@ func (b *Build) DefaultBuildah() string {
 	}
 	return b.Profile.Buildah[m[1]]
 }
+
+// Buildah is the buildah version that built the image and why it is that one: recorded, the
+// version the published image's labels.json names, when known; else the one the task version
+// shipped; "" when neither says.
+func (b *Build) Buildah(recorded string) (version, why string) {
+	if recorded != "" {
+		return recorded, "the published image's labels.json names it"
+	}
+	if v := b.DefaultBuildah(); v != "" {
+		return v, "task " + b.Bundle.Task + " " + b.Bundle.Version + " shipped it"
+	}
+	return "", ""
+}

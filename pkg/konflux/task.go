@@ -71,6 +71,3 @@ func (t Task) buildTimestamp(now time.Time) (string, error) {
 	}
 	return time.Unix(sec, 0).UTC().Format("2006-01-02T15:04:05Z"), nil
 }
-
-// nowForCheck stands for the task's clock where only the parameters' validity matters.
-var nowForCheck = time.Unix(0, 0)

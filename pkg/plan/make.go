@@ -232,10 +232,7 @@ func (p *Plan) planEngine(b *konflux.Build, env Env, ev Evidence) {
 	if b.Profile == nil {
 		return // no replay, no engine to choose
 	}
-	want, from := ev.RecordedBuildah, "the published image's labels.json names it"
-	if want == "" {
-		want, from = b.DefaultBuildah(), "task "+b.Bundle.Task+" "+b.Bundle.Version+" shipped it"
-	}
+	want, from := b.Buildah(ev.RecordedBuildah)
 	engines := env.Engines
 	if engines == nil {
 		engines = []string{env.BuildahVersion}

@@ -22,24 +22,18 @@ func (j *Job) chooseEngine(ctx context.Context) (build.Engine, error) {
 	if len(engines) == 0 {
 		engines = []build.Engine{build.InProcess()}
 	}
-	version, from := "", ""
+	recorded := ""
 	if j.cfg.Images == "" && j.cfg.SBOMFile == "" {
 		v, err := inputs.RecordedBuildah(ctx, j.SystemContext(), j.Pushed, konflux.LabelsPaths)
-		switch {
-		case err == nil && v != "":
-			version, from = v, "the published image's labels.json names it"
-		case err != nil && !errors.Is(err, inputs.ErrNoLabelsJSON):
+		if err != nil && !errors.Is(err, inputs.ErrNoLabelsJSON) {
 			log.Warn("reading the buildah version from the published image: %v", err)
 		}
+		recorded = v
 	}
+	version, from := j.Build.Buildah(recorded)
 	if version == "" {
-		if v := j.Build.DefaultBuildah(); v != "" {
-			version, from = v, "task "+j.Build.Bundle.Task+" "+j.Build.Bundle.Version+" shipped it"
-		}
-	}
-	if version == "" {
-		log.Warn("the buildah that built the image is not known: building with %s", engines[0])
 		e, _ := build.Pick(engines, build.Version)
+		log.Warn("the buildah that built the image is not known: building with %s", e)
 		return e, nil
 	}
 	e, ok := build.Pick(engines, version)

@@ -33,10 +33,6 @@ func (in *Inputs) Fetch(ctx context.Context) (err error) {
 	return inputs.PullFromLayout(ctx, in.store, cfg.Images, cfg.PolicyPath, in.Pins, log.Detail())
 }
 
-// Store is the store the images were fetched into and the rebuilt image is in (nil before
-// Fetch).
-func (in *Inputs) Store() storage.Store { return in.store }
-
 func openStore(cfg Config) (storage.Store, error) {
 	opts, err := storage.DefaultStoreOptions()
 	if err != nil {
