@@ -158,13 +158,19 @@ func labelPairs(node *parser.Node, globals argEnv) ([]KeyValue, error) {
 	return kvs, nil
 }
 
-// FinalBase follows the last stage through FROM <stage> to the image it starts from;
-// "" when that is scratch.
-func (c *Containerfile) FinalBase() string {
-	st := c.Stages[len(c.Stages)-1]
+// BaseStage follows stage i through FROM <stage> to the stage that starts from an image.
+func (c *Containerfile) BaseStage(i int) Stage {
+	st := c.Stages[i]
 	for st.FromStage >= 0 {
 		st = c.Stages[st.FromStage]
 	}
+	return st
+}
+
+// FinalBase follows the last stage through FROM <stage> to the image it starts from;
+// "" when that is scratch.
+func (c *Containerfile) FinalBase() string {
+	st := c.BaseStage(len(c.Stages) - 1)
 	if st.Scratch || strings.HasPrefix(st.BaseName, "oci-archive:") {
 		return ""
 	}

@@ -60,13 +60,11 @@ func (in *Inputs) finalBase(ctx context.Context) (*compare.BaseImage, error) {
 			final = i
 		}
 	}
-	for final >= 0 && stages[final].FromStage >= 0 {
-		final = stages[final].FromStage
-	}
-	if final < 0 || stages[final].Scratch {
+	base := p.File.BaseStage(final)
+	if base.Scratch {
 		return nil, nil
 	}
-	name := stages[final].BaseName
+	name := base.BaseName
 	ref, err := is.Transport.ParseStoreReference(in.store, name)
 	if err != nil {
 		return nil, fmt.Errorf("finding %s in the store: %w", name, err)
