@@ -3,7 +3,8 @@
 #
 # An independent re-implementation, with the buildah CLI, of what the "build" step of
 # Konflux's buildah-oci-ta 0.8 task (konflux-ci/build-definitions,
-# task/buildah-oci-ta/0.8/buildah-oci-ta.yaml, app.kubernetes.io/version 0.8.3) does to its
+# task/buildah-oci-ta/0.8/buildah-oci-ta.yaml, app.kubernetes.io/version 0.8.3), and with
+# TASK_VERSION/TASK_STARTED of 0.5 to 0.7 (read at commit c00f1e0a, archived-tasks/), does to its
 # inputs before and while it runs `buildah build`: Containerfile lookup and copy, labels.json
 # injection, ignore file copy, and the exact flags, labels and annotations, in the task's
 # order. rebuild's in-process replay must produce the same image ID as this script.
@@ -24,6 +25,10 @@
 #   ADDITIONAL_VOLUME_MOUNTS (not a parameter but read by the step, like the task)
 #
 # Not task parameters:
+#   TASK_VERSION       the task's major.minor, 0.5 to 0.9 (default 0.8); the script's
+#                      rules as that version's task/buildah-oci-ta/<version>/ had them
+#   TASK_STARTED       when the TaskRun started (RFC 3339; default: the version's last
+#                      state): three rules changed within patch lines (see "rules" below)
 #   BUILDAH            buildah CLI (default: .ci/bin/buildah of this checkout, else on PATH)
 #   DOCKERFILE_JSON    dockerfile-json (default: .ci/bin/dockerfile-json, else on PATH)
 #   JQ                 jq (default: jq)
@@ -90,6 +95,39 @@ WORKINGDIR_MOUNT=${WORKINGDIR_MOUNT:-}
 YUM_REPOS_D_SRC=${YUM_REPOS_D_SRC:-repos.d}
 YUM_REPOS_D_TARGET=${YUM_REPOS_D_TARGET:-/etc/yum.repos.d}
 STORAGE_DRIVER=${STORAGE_DRIVER:-overlay}
+
+TASK_VERSION=${TASK_VERSION:-0.8}
+TASK_STARTED=${TASK_STARTED:-}
+
+# ---- rules: what changed between and within versions ------------------------------------
+# since VERSION_STEP DATE: true when the task at TASK_VERSION had the rule that version
+# introduced, at TASK_STARTED (a later version always has it; the version itself from the
+# committer time, on build-definitions' main, of the commit that brought it).
+case $TASK_VERSION in
+0.5 | 0.6 | 0.7 | 0.8 | 0.9) ;;
+*) die "TASK_VERSION $TASK_VERSION: this script plays 0.5 to 0.9" ;;
+esac
+started_s=$(date -u -d "${TASK_STARTED:-9999-12-31T00:00:00Z}" +%s) || die "TASK_STARTED $TASK_STARTED is not a date"
+since() { # version date
+  local v=$1 d
+  d=$(date -u -d "$2" +%s)
+  if [ "$TASK_VERSION" = "$v" ]; then
+    [ "$started_s" -ge "$d" ]
+  else
+    [ "$(printf '%s\n%s\n' "$v" "$TASK_VERSION" | sort -V | head -n1)" = "$v" ]
+  fi
+}
+# fb0f7048, 0.6: labels.json to /usr/share/buildinfo (and /root/buildinfo with
+# ICM_KEEP_COMPAT_LOCATION); before, `COPY labels.json /root/buildinfo/labels.json` only.
+usr_share_buildinfo=false
+since 0.6 2025-10-29T21:02:22Z && usr_share_buildinfo=true
+# f47a8c70, 0.7.1: the created label and annotation always; before, only with a timestamp.
+created_always=false
+since 0.7 2025-11-26T01:17:45Z && created_always=true
+# 7f3d27d6, 0.8: --build-arg-file; before, the file's lines as --build-arg flags.
+build_arg_file_flag=false
+since 0.8 2026-02-16T16:22:27Z && build_arg_file_flag=true
+log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag"
 
 BUILDAH=${BUILDAH:-$(default_tool buildah)}
 DOCKERFILE_JSON=${DOCKERFILE_JSON:-$(default_tool dockerfile-json)}
@@ -171,6 +209,13 @@ fi
 for a in "${extra_annotations[@]}"; do annotation_flags+=(--annotation "$a"); done
 
 build_arg_flags=()
+if [ "$build_arg_file_flag" = false ] && [ -n "$BUILD_ARGS_FILE" ]; then
+  # Before 0.8 (7f3d27d6) the script read the file itself: lines not starting with # and
+  # not blank, each a --build-arg, ahead of BUILD_ARGS so that BUILD_ARGS win.
+  while IFS= read -r line; do
+    build_arg_flags+=("--build-arg=$line")
+  done < <(sed -e '/^#/d' -e '/^\s*$/d' "$SOURCE_DIR/$BUILD_ARGS_FILE")
+fi
 for a in "${build_args[@]}"; do build_arg_flags+=("--build-arg=$a"); done
 env_flags=()
 for e in "${env_vars[@]}"; do env_flags+=("--env=$e"); done
@@ -184,7 +229,7 @@ djson_flags=()
 djson_help=$("$DOCKERFILE_JSON" -h 2>&1 || true)
 if [[ $djson_help == *-build-arg-file* ]]; then
   djson_flags+=("${build_arg_flags[@]}" "${env_flags[@]}")
-  [ -n "$BUILD_ARGS_FILE" ] && djson_flags+=("--build-arg-file=$SOURCE_DIR/$BUILD_ARGS_FILE")
+  [ -n "$BUILD_ARGS_FILE" ] && [ "$build_arg_file_flag" = true ] && djson_flags+=("--build-arg-file=$SOURCE_DIR/$BUILD_ARGS_FILE")
 else
   host=$(bah info | "$JQ" -c '.host')
   h_os=$("$JQ" -r '.os' <<<"$host")
@@ -195,7 +240,7 @@ else
     djson_flags+=("--build-arg=${p}PLATFORM=$h_platform" "--build-arg=${p}OS=$h_os"
       "--build-arg=${p}ARCH=$h_arch" "--build-arg=${p}VARIANT=$h_variant")
   done
-  if [ -n "$BUILD_ARGS_FILE" ]; then
+  if [ -n "$BUILD_ARGS_FILE" ] && [ "$build_arg_file_flag" = true ]; then
     while IFS= read -r line; do
       djson_flags+=("--build-arg=$line")
     done < <(sed -e '/^#/d' -e '/^\s*$/d' "$SOURCE_DIR/$BUILD_ARGS_FILE")
@@ -216,7 +261,7 @@ if [ "$HERMETIC" == "true" ]; then
 fi
 [ -n "$TARGET_STAGE" ] && buildah_args+=("--target=$TARGET_STAGE")
 buildah_args+=("${build_arg_flags[@]}" "${env_flags[@]}")
-if [ -n "$BUILD_ARGS_FILE" ]; then
+if [ -n "$BUILD_ARGS_FILE" ] && [ "$build_arg_file_flag" = true ]; then
   buildah_args+=("--build-arg-file=$(realpath "$SOURCE_DIR/$BUILD_ARGS_FILE")")
 fi
 buildah_args+=("--security-opt=unmask=/proc/interrupts")
@@ -270,8 +315,13 @@ if [ -n "$BUILD_TIMESTAMP" ]; then
 else
   created=$(date -u +'%Y-%m-%dT%H:%M:%SZ') # not reproducible, as in the task
 fi
-label_flags+=(--label "build-date=$created" --label "org.opencontainers.image.created=$created")
-annotation_flags+=(--annotation "org.opencontainers.image.created=$created")
+label_flags+=(--label "build-date=$created")
+with_created=$created_always
+[ -n "$BUILD_TIMESTAMP" ] && with_created=true
+if [ "$with_created" = true ]; then
+  label_flags+=(--label "org.opencontainers.image.created=$created")
+  annotation_flags+=(--annotation "org.opencontainers.image.created=$created")
+fi
 # Explicit LABELS come after the defaults: for a key given twice the last one wins.
 for l in "${extra_labels[@]}"; do label_flags+=(--label "$l"); done
 
@@ -299,7 +349,7 @@ label_pairs=()
 for l in "${label_flags[@]}"; do
   [ "$l" != "--label" ] && label_pairs+=("$l")
 done
-label_pairs+=("org.opencontainers.image.created=$created")
+[ "$with_created" = true ] && label_pairs+=("org.opencontainers.image.created=$created")
 label_pairs+=("io.buildah.version=$(bah version --json | "$JQ" -r '.version')")
 while IFS= read -r l; do
   label_pairs+=("$l")
@@ -313,7 +363,9 @@ printf '%s\n' "${label_pairs[@]}" | "$JQ" -Rn '[inputs | select(length > 0)]
 "$JQ" -s '(.[0] // {}) * (.[1] // {})' "$base_labels" "$image_labels" >"$ctx_dir/labels.json"
 "$JQ" '.' "$ctx_dir/labels.json" >&2
 
-if [ "$SKIP_INJECTIONS" = "false" ]; then
+if [ "$SKIP_INJECTIONS" = "false" ] && [ "$usr_share_buildinfo" = false ]; then
+  printf '\n%s\n' 'COPY labels.json /root/buildinfo/labels.json' >>"$cf_copy"
+elif [ "$SKIP_INJECTIONS" = "false" ]; then
   {
     echo ""
     echo 'COPY labels.json /usr/share/buildinfo/labels.json'

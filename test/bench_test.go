@@ -81,7 +81,7 @@ func manualRebuild(ctx context.Context, w *world.World, pub world.Published, com
 			return "", err
 		}
 	}
-	return w.KonfluxBuild(ctx, source, pub.Params, store, "")
+	return w.KonfluxBuild(ctx, source, pub.Params, store, "", world.TaskRun{})
 }
 
 // repository drops the tag from a reference written <repo>[:tag].

@@ -21,6 +21,7 @@ type e2eCase struct {
 	reproducible bool
 	buildah      string // the buildah the build step ran: "" for 1.42.2 (tasks 0.8, 0.9)
 	kbc          bool   // built as task 0.10 does, by konflux-build-cli (REBUILD_KBC)
+	task         world.TaskRun
 	testdata     string // the fixture folder under testdata, when not the case's name
 }
 
@@ -115,6 +116,22 @@ var cases = []e2eCase{
 		},
 		buildah:      "1.44.0",
 		kbc:          true,
+		reproducible: true,
+	},
+	{
+		// Task 0.6 after SOURCE_DATE_EPOCH came (2025-11-04) and labels.json moved to
+		// /usr/share/buildinfo (2025-10-29), with buildah 1.41.5: the script passes
+		// BUILD_ARGS_FILE's lines as --build-arg flags ahead of BUILD_ARGS.
+		name:     "task-0.6",
+		testdata: "context-subdir",
+		params: world.Params{
+			"CONTEXT":         "app",
+			"DOCKERFILE":      "Containerfile",
+			"BUILD_ARGS":      []string{"VERSION=1.2.3"},
+			"BUILD_ARGS_FILE": "build-args.conf",
+		},
+		task:         world.TaskRun{Version: "0.6", Started: time.Date(2025, 11, 10, 9, 0, 0, 0, time.UTC)},
+		buildah:      "1.41.5",
 		reproducible: true,
 	},
 	{

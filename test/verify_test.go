@@ -26,6 +26,8 @@ type verifyCase struct {
 	fixture  string // folder under testdata
 	params   world.Params
 	drift    bool // the SBOM names another base image than the build used
+	task     world.TaskRun
+	buildah  string
 	flags    func(t *testing.T, w *world.World, pub world.Published) []string
 	exit     int      // 0 identical, 1 different
 	want     []string // on stderr
@@ -76,6 +78,17 @@ func TestVerify(t *testing.T) {
 				return []string{"--published", saveImage(t, w, p, "oci:"+filepath.Join(dir, "no-rewrite-layout")+":published")}
 			},
 			exit: 1, want: []string{": timestamps only", "/opt/built: mtime"},
+		},
+		{
+			// Task 0.5 had no SOURCE_DATE_EPOCH: buildah's times are the build's clock; with
+			// BUILD_TIMESTAMP the labels (created among them, which 0.5 set only then) and
+			// labels.json (in /root/buildinfo/ alone) are fixed. Only times may differ.
+			name: "verify-task-0.5", fixture: "verify-same",
+			params: world.Params{"DOCKERFILE": "Containerfile", "SOURCE_DATE_EPOCH": nil, "REWRITE_TIMESTAMP": nil,
+				"OMIT_HISTORY": nil, "SKIP_INJECTIONS": nil, "ENV_VARS": nil, "BUILD_TIMESTAMP": "1759222800"},
+			task:    world.TaskRun{Version: "0.5", Started: time.Date(2025, 9, 30, 9, 0, 0, 0, time.UTC)},
+			buildah: "1.41.5",
+			exit:    1, want: []string{": timestamps only", "building with buildah 1.41.5 ("},
 		},
 		{
 			name: "verify-git", fixture: "verify-git",
@@ -132,7 +145,7 @@ func publishForVerify(ctx context.Context, t *testing.T, w *world.World, c verif
 	if params == nil {
 		params = world.Params{"DOCKERFILE": "Containerfile"}
 	}
-	b := world.Build{Name: c.name, Commit: commit, Params: params}
+	b := world.Build{Name: c.name, Commit: commit, Params: params, Task: c.task, Buildah: c.buildah}
 	if c.drift {
 		if b.SBOMImages, err = w.DriftBase(ctx, "busybox:latest"); err != nil {
 			t.Fatal(err)

@@ -107,7 +107,16 @@ func TestPrepareErrors(t *testing.T) {
 
 // testBuild is a build task that the 0.8 profile replays with task's parameters.
 func testBuild(task Task) *Build {
-	return &Build{Profile: profiles[0], Task: task}
+	return &Build{Profile: profileNamed("buildah/0.8"), Task: task}
+}
+
+func profileNamed(name string) *Profile {
+	for _, p := range profiles {
+		if p.Name == name {
+			return p
+		}
+	}
+	panic("no profile " + name)
 }
 
 func writeTree(t *testing.T, files map[string]string) string {

@@ -33,6 +33,7 @@ func Resolve(rec *provenance.Task) (*Build, error) {
 // for `rebuild plan` to show what it can.
 func Check(rec *provenance.Task) (*Build, []error) {
 	b := &Build{Record: rec, Bundle: ParseBundle(rec.Bundle), Task: taskFromParams(rec.Params)}
+	b.Task.Started = rec.StartedOn
 	var problems []error
 	add := func(k Kind, format string, args ...any) {
 		problems = append(problems, &Problem{k, fmt.Sprintf(format, args...)})

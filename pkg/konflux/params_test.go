@@ -56,7 +56,11 @@ func TestCheck(t *testing.T) {
 		{name: "remote", edit: func(t *provenance.Task) {
 			t.Bundle = strings.Replace(t.Bundle, "task-buildah-oci-ta", "task-buildah-remote-oci-ta", 1)
 		}},
-		{name: "0.6", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.6@", 1) }, kind: KindNoProfile, msg: "task task-buildah-oci-ta version 0.6: no replay profile covers it"},
+		{name: "0.6", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.6@", 1) }},
+		{name: "0.5, buildah", edit: func(t *provenance.Task) {
+			t.Bundle = strings.Replace(t.Bundle, "task-buildah-oci-ta:0.8@", "task-buildah:0.5@", 1)
+		}},
+		{name: "0.4", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.4@", 1) }, kind: KindNoProfile, msg: "task task-buildah-oci-ta version 0.4: no replay profile covers it"},
 		{name: "no bundle", edit: func(t *provenance.Task) { t.Bundle = "" }, kind: KindNoProfile, msg: "the task's bundle is not recorded"},
 		{name: "other task", edit: func(t *provenance.Task) {
 			t.Bundle = strings.Replace(t.Bundle, "task-buildah-oci-ta", "task-kaniko", 1)
@@ -64,7 +68,7 @@ func TestCheck(t *testing.T) {
 		{name: "builder unpinned", edit: func(t *provenance.Task) { t.BuilderImage = "registry.example/buildah:latest" }, kind: KindBuilderImage, msg: "not pinned by digest"},
 		{name: "prefetch", edit: func(t *provenance.Task) { t.Params["PREFETCH_INPUT"] = str("gomod") }, kind: KindPrefetched, msg: "PREFETCH_INPUT"},
 		{name: "docker format", edit: func(t *provenance.Task) { t.Params["BUILDAH_FORMAT"] = str("docker") }},
-		{name: "unknown format", edit: func(t *provenance.Task) { t.Params["BUILDAH_FORMAT"] = str("v2s1") }, kind: KindBadParams, msg: `BUILDAH_FORMAT "v2s1": buildah-oci-ta/0.8 replays oci and docker`},
+		{name: "unknown format", edit: func(t *provenance.Task) { t.Params["BUILDAH_FORMAT"] = str("v2s1") }, kind: KindBadParams, msg: `BUILDAH_FORMAT "v2s1": buildah/0.8 replays oci and docker`},
 		{name: "label as flag", edit: func(t *provenance.Task) { t.Params["LABELS"] = arr("--squash=true") }, kind: KindBadParams, msg: `LABELS entry "--squash=true" starts with --`},
 		{name: "newline in arg", edit: func(t *provenance.Task) { t.Params["BUILD_ARGS"] = arr("A=1\nB=2") }, kind: KindBadParams, msg: "line break"},
 		{name: "bare env var", edit: func(t *provenance.Task) { t.Params["ENV_VARS"] = arr("HOME") }, kind: KindBadParams, msg: `ENV_VARS entry "HOME" has no value`},

@@ -18,6 +18,9 @@ type Prepared struct {
 	BuildArgs     map[string]string
 
 	content []byte
+	// buildArgsFileLines are the lines of BUILD_ARGS_FILE the task's script passed as
+	// --build-arg flags before it passed the file itself (sed -e '/^#/d' -e '/^\s*$/d').
+	buildArgsFileLines []string
 }
 
 // From is an image a stage is built FROM: not scratch, not an earlier stage.
@@ -69,6 +72,11 @@ func (p *Prepared) buildArgs() (map[string]string, error) {
 		var err error
 		if file, err = os.ReadFile(filepath.Join(p.SourceDir, p.Task.BuildArgsFile)); err != nil {
 			return nil, fmt.Errorf("%w: reading BUILD_ARGS_FILE: %w", ErrBadTask, err)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(string(file), "\n"), "\n") {
+			if !strings.HasPrefix(line, "#") && strings.TrimLeft(line, " \t\r\v\f") != "" {
+				p.buildArgsFileLines = append(p.buildArgsFileLines, line)
+			}
 		}
 	}
 	return p.Task.BuildArgValues(string(file))

@@ -40,28 +40,58 @@ type rules interface {
 	argv(p *Prepared, r Replay, f taskFiles) []string
 }
 
-// profiles are the task replays this binary has. buildah-oci-ta 0.7 (from 0.7.1) passes the
-// same labels, annotations and injections as 0.8; 0.8 added ENV_VARS, which 0.7 lacks and
-// so never sets; 0.9's build step is 0.8.3's (same script, same buildah-task image with
-// buildah 1.42.2). buildah-remote-oci-ta, which multi-platform pipelines run on a VM per
-// platform, is generated from buildah-oci-ta and runs the same build script.
+// scriptTasks are the task bundles whose build step is the bash script (script.go): buildah
+// (the source in a workspace), buildah-oci-ta (in trusted artifacts), and their -remote
+// variants, which multi-platform pipelines run on a VM per platform, with the same script in
+// the same image. Each version's four copies differ only in where the source lies.
+var scriptTasks = []string{"task-buildah", "task-buildah-oci-ta", "task-buildah-remote", "task-buildah-remote-oci-ta"}
+
+// The script builds OCI whatever BUILDAH_FORMAT says; its push step converts to docker
+// (push_format), which keeps the config and so the image ID.
+var scriptFormats = []string{"oci", "docker"}
+
+// never marks a rule a version never had.
+var never = change{never: true}
+
+// profiles are the task replays this binary has. The dates are the committer times, on
+// konflux-ci/build-definitions' main branch, of the commits that changed each version's
+// script; read there at commit c00f1e0a (archived-tasks/buildah*/<version>/ for the last
+// state, `git log task/buildah*/<version>` for the changes).
 var profiles = []*Profile{
 	{
-		Name:     "buildah-oci-ta/0.8",
-		Tasks:    []string{"task-buildah-oci-ta", "task-buildah-remote-oci-ta"},
-		Versions: []string{"0.7", "0.8", "0.9"},
-		// The script builds OCI whatever BUILDAH_FORMAT says; its push step converts to
-		// docker (push_format), which keeps the config and so the image ID.
-		Formats: []string{"oci", "docker"},
-		// 0.7 ran buildah 1.41.4, then 1.41.5: only the image can tell.
+		// 0.5 (2025-09-16 to 2025-10-13): labels.json to /root/buildinfo/ only, the created
+		// label only with BUILD_TIMESTAMP (it had no SOURCE_DATE_EPOCH), the build-args file
+		// expanded into --build-arg flags. Its image ran buildah 1.41.x: only the image can
+		// tell which.
+		Name: "buildah/0.5", Tasks: scriptTasks, Versions: []string{"0.5"}, Formats: scriptFormats,
+		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never},
+	},
+	{
+		// 0.6 (2025-10-10 to 2026-01-22): labels.json to /usr/share/buildinfo/ from fb0f7048;
+		// SOURCE_DATE_EPOCH, REWRITE_TIMESTAMP, OMIT_HISTORY, SKIP_INJECTIONS from
+		// 2025-11-04/05 (parameters: recorded or not).
+		Name: "buildah/0.6", Tasks: scriptTasks, Versions: []string{"0.6"}, Formats: scriptFormats,
+		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: since("2025-10-29T21:02:22Z")},
+	},
+	{
+		// 0.7 (2025-11-21 to 2026-01-29): the created label always from 0.7.1 (f47a8c70).
+		// Its image ran buildah 1.41.4, then 1.41.5.
+		Name: "buildah/0.7", Tasks: scriptTasks, Versions: []string{"0.7"}, Formats: scriptFormats,
+		rules: script{createdAlways: since("2025-11-26T01:17:45Z"), buildArgFileFlag: never, usrShareBuildinfo: always},
+	},
+	{
+		// 0.8 (from 2026-01-27) added ENV_VARS and passes BUILD_ARGS_FILE as a flag from
+		// 7f3d27d6; 0.9's build step is 0.8.3's (same script, same buildah-task image with
+		// buildah 1.42.2).
+		Name: "buildah/0.8", Tasks: scriptTasks, Versions: []string{"0.8", "0.9"}, Formats: scriptFormats,
 		Buildah: map[string]string{"0.8": "1.42.2", "0.9": "1.42.2"},
-		rules:   script08{},
+		rules:   script{createdAlways: always, buildArgFileFlag: since("2026-02-16T16:22:27Z"), usrShareBuildinfo: always},
 	},
 	{
 		// 0.10 and 0.11 run konflux-build-cli; 0.12 adds stage labels (CONTEXTUALIZE_SBOM),
 		// 0.13 compression formats: not covered yet.
 		Name:     "konflux-build-cli/0.10",
-		Tasks:    []string{"task-buildah-oci-ta", "task-buildah-remote-oci-ta"},
+		Tasks:    scriptTasks,
 		Versions: []string{"0.10", "0.11"},
 		Formats:  []string{"oci"},
 		// 0.10.0 ran buildah 1.43.1 for its first weeks (2026-05), 0.10.1 and later 1.44.0;

@@ -23,7 +23,8 @@ type Task struct {
 	Image               string
 	SourceDateEpoch     string
 	BuildTimestamp      string
-	Platform            string // PLATFORM, as recorded ("" when none)
+	Platform            string    // PLATFORM, as recorded ("" when none)
+	Started             time.Time // when the TaskRun started (zero when not recorded)
 
 	RewriteTimestamp       bool
 	OmitHistory            bool

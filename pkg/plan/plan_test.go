@@ -45,6 +45,7 @@ func codes(p *Plan) []Code {
 func TestPlanTaskVersions(t *testing.T) {
 	offline := []Code{CodeOfflineSource, CodeBuildahUnknown}
 	old := []Code{CodeNoProfile, CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform}
+	clock := []Code{CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine}
 	created := "2026-01-01T00:00:00Z"
 	defaultLabels := []string{"architecture=x86_64", "vcs-type=git", "vcs-ref=" + fixtureCommit,
 		"org.opencontainers.image.revision=" + fixtureCommit, "org.opencontainers.image.source=" + fixtureURL}
@@ -59,20 +60,34 @@ func TestPlanTaskVersions(t *testing.T) {
 		exit     int
 		labels   []string // nil: not checked
 		annots   []string
+		injected []string // nil: not checked
 	}{
 		{file: "buildah-oci-ta-0.1.json", version: "0.1", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
 		{file: "buildah-oci-ta-0.2.json", version: "0.2", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
 		{file: "buildah-oci-ta-0.3.json", version: "0.3", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
 		{file: "buildah-oci-ta-0.4.json", version: "0.4", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
-		{file: "buildah-oci-ta-0.5.json", version: "0.5", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
-		{file: "buildah-oci-ta-0.6.json", version: "0.6", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
 		{
-			file: "buildah-oci-ta-0.7.json", version: "0.7", profile: "buildah-oci-ta/0.8", epoch: "clock", target: "linux/amd64",
-			findings: []Code{CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine}, exit: ExitDifferent,
+			// 0.5 and 0.6 set the created label only with a timestamp (none here), and 0.5
+			// injects labels.json into /root/buildinfo/ alone.
+			file: "buildah-oci-ta-0.5.json", version: "0.5", profile: "buildah/0.5", epoch: "clock", target: "linux/amd64",
+			findings: clock, exit: ExitDifferent,
+			labels:   append(append([]string{}, defaultLabels...), "build-date=2027-01-15T08:00:00Z"),
+			annots:   []string{"org.opencontainers.image.revision=" + fixtureCommit, "org.opencontainers.image.source=" + fixtureURL},
+			injected: []string{"COPY labels.json /root/buildinfo/labels.json"},
+		},
+		{
+			file: "buildah-oci-ta-0.6.json", version: "0.6", profile: "buildah/0.6", epoch: "clock", target: "linux/amd64",
+			findings: clock, exit: ExitDifferent,
+			labels:   append(append([]string{}, defaultLabels...), "build-date=2027-01-15T08:00:00Z"),
+			injected: []string{"COPY labels.json /usr/share/buildinfo/labels.json", "COPY labels.json /root/buildinfo/labels.json"},
+		},
+		{
+			file: "buildah-oci-ta-0.7.json", version: "0.7", profile: "buildah/0.7", epoch: "clock", target: "linux/amd64",
+			findings: clock, exit: ExitDifferent,
 			labels: append(append([]string{}, defaultLabels...), "build-date=2027-01-15T08:00:00Z", "org.opencontainers.image.created=2027-01-15T08:00:00Z"),
 		},
 		{
-			file: "buildah-oci-ta-0.8.json", version: "0.8", profile: "buildah-oci-ta/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
+			file: "buildah-oci-ta-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
 			findings: append(offline, CodeNoPlatform), exit: ExitIdentical,
 			labels: append(append([]string{}, defaultLabels...), "build-date="+created, "org.opencontainers.image.created="+created,
 				"release=1", "url=https://example.test/?a=b&c=d"),
@@ -80,7 +95,7 @@ func TestPlanTaskVersions(t *testing.T) {
 				"org.opencontainers.image.source=" + fixtureURL, "org.opencontainers.image.created=" + created},
 		},
 		{
-			file: "pull-request-0.8.json", version: "0.8", profile: "buildah-oci-ta/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
+			file: "pull-request-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
 			findings: append(offline, CodeNoPlatform), exit: ExitIdentical,
 			labels: append(append([]string{}, defaultLabels...), "quay.expires-after=5d", "build-date="+created, "org.opencontainers.image.created="+created),
 			annots: []string{"pipelinesascode.tekton.dev/pull-request=42", "org.opencontainers.image.revision=" + fixtureCommit,
@@ -88,23 +103,23 @@ func TestPlanTaskVersions(t *testing.T) {
 		},
 		{
 			// Every platform's manifest is a subject: the rebuild command cannot choose.
-			file: "multi-platform-0.8.json", version: "0.8", profile: "buildah-oci-ta/0.8", epoch: "SOURCE_DATE_EPOCH",
+			file: "multi-platform-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH",
 			target: "linux/amd64", others: []string{"linux/arm64"},
 			findings: []Code{CodeUnreadable, CodeOfflineSource, CodeBuildahUnknown, CodeMatrix}, exit: ExitCannot,
 		},
 		{
 			// Attached to the arm64 manifest alone: rebuildable, on an arm64 host.
-			file: "multi-platform-arm64-0.8.json", version: "0.8", profile: "buildah-oci-ta/0.8", epoch: "SOURCE_DATE_EPOCH",
+			file: "multi-platform-arm64-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH",
 			target: "linux/arm64", others: []string{"linux/x86_64"},
 			findings: []Code{CodePlatform, CodeOfflineSource, CodeBuildahUnknown, CodeMatrix}, exit: ExitDifferent,
 			labels: append([]string{"architecture=aarch64"}, append(defaultLabels[1:], "build-date="+created, "org.opencontainers.image.created="+created)...),
 		},
 		{
-			file: "hermetic-0.8.json", version: "0.8", profile: "buildah-oci-ta/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
+			file: "hermetic-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
 			findings: append([]Code{CodePrefetched}, append(offline, CodeNoPlatform)...), exit: ExitCannot,
 		},
 		{
-			file: "no-source-0.8.json", version: "0.8", profile: "buildah-oci-ta/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
+			file: "no-source-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
 			findings: append([]Code{CodeNoURL, CodeNoCommit}, append(offline, CodeNoPlatform)...), exit: ExitCannot,
 		},
 	}
@@ -131,6 +146,9 @@ func TestPlanTaskVersions(t *testing.T) {
 			}
 			if tc.annots != nil && !reflect.DeepEqual(p.Annotations, tc.annots) {
 				t.Errorf("annotations\n%q\nwant\n%q", p.Annotations, tc.annots)
+			}
+			if tc.injected != nil && !reflect.DeepEqual(p.Injected, tc.injected) {
+				t.Errorf("injected\n%q\nwant\n%q", p.Injected, tc.injected)
 			}
 			if tc.profile == "" && (len(p.Labels) > 0 || len(p.Injected) > 0) {
 				t.Errorf("labels %q and injections %q planned for a version no profile covers", p.Labels, p.Injected)

@@ -43,6 +43,7 @@ const (
 	FieldTimestamp    = "source.commit-timestamp"
 	FieldBuildTask    = "build-task"
 	FieldBuilderImage = "task.builder-image"
+	FieldStartedOn    = "task.started-on"
 	FieldParam        = "param"     // a parameter whose value could not be read
 	FieldEnvelopes    = "envelopes" // several envelopes that disagree
 	FieldPredicate    = "predicate" // a predicate whose shape could not be read
@@ -258,6 +259,10 @@ func (l *Lenient) lenientSource(pred *v02Predicate, clone *v02Task) Source {
 func (l *Lenient) lenientTask(t *v02Task) Task {
 	task := Task{Name: t.Name, Bundle: t.bundle(), Results: t.results()}
 	task.Params = l.lenientParams(t.Invocation.Parameters, "build task "+t.Name)
+	var err error
+	if task.StartedOn, err = t.startedOn(); err != nil {
+		l.gap(FieldStartedOn, err)
+	}
 	for _, s := range t.Steps {
 		if s.Environment.Container == buildStepName {
 			task.BuilderImage = strings.TrimPrefix(s.Environment.Image, "oci://")

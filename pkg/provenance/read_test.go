@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func str(s string) Param            { return Param{Kind: KindString, String: s} }
@@ -65,6 +66,7 @@ func exampleRecipe() *Recipe {
 				"IMAGE_URL":     exampleImage,
 				"SBOM_BLOB_URL": "registry.example/org/app@sha256:9999999999999999999999999999999999999999999999999999999999999999",
 			},
+			StartedOn: time.Date(2026, 1, 5, 10, 0, 21, 0, time.UTC),
 		},
 	}
 }

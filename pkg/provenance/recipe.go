@@ -3,6 +3,8 @@
 // the reader it is given, and knows nothing of buildah.
 package provenance
 
+import "time"
+
 // Recipe is what a rebuild needs to know, independent of the provenance format it came from.
 type Recipe struct {
 	// Subjects are the statement's subjects: the published image(s) and their manifest digests.
@@ -36,6 +38,9 @@ type Task struct {
 	Params       Params // defaults overlaid by explicit values, as recorded
 	BuilderImage string // the "build" step's image, "<repo>@sha256:<hex>" without "oci://"
 	Results      map[string]string
+	// StartedOn is when the TaskRun started (zero when not recorded): versions of a task
+	// changed within a patch line, and the date says which rules applied.
+	StartedOn time.Time
 }
 
 // Params holds task parameters: string, array or object values.

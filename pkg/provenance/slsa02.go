@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Names Konflux gives the clone and build pipeline tasks, for pipelines whose task refs do not
@@ -35,8 +36,9 @@ type v02Predicate struct {
 }
 
 type v02Task struct {
-	Name string `json:"name"`
-	Ref  struct {
+	Name      string `json:"name"`
+	StartedOn string `json:"startedOn"`
+	Ref       struct {
 		Name   string `json:"name"`
 		Bundle string `json:"bundle"`
 		Params []struct {
@@ -255,12 +257,27 @@ func (pred *v02Predicate) gitMaterial(url, commit string) (string, string) {
 	return last.url, last.commit
 }
 
+// startedOn is when the TaskRun started, zero when not recorded.
+func (t *v02Task) startedOn() (time.Time, error) {
+	if t.StartedOn == "" {
+		return time.Time{}, nil
+	}
+	at, err := time.Parse(time.RFC3339, t.StartedOn)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("build task %q: startedOn %q is not an RFC 3339 time", t.Name, t.StartedOn)
+	}
+	return at, nil
+}
+
 func (t *v02Task) task() (Task, error) {
 	params, err := decodeParams(t.Invocation.Parameters)
 	if err != nil {
 		return Task{}, err
 	}
 	task := Task{Name: t.Name, Bundle: t.bundle(), Params: params, Results: t.results()}
+	if task.StartedOn, err = t.startedOn(); err != nil {
+		return Task{}, err
+	}
 	for _, s := range t.Steps {
 		if s.Environment.Container == buildStepName {
 			task.BuilderImage = strings.TrimPrefix(s.Environment.Image, "oci://")

@@ -54,7 +54,8 @@ type taskRun struct {
 		} `json:"taskRef"`
 	} `json:"spec"`
 	Status struct {
-		TaskSpec struct {
+		StartTime string `json:"startTime"`
+		TaskSpec  struct {
 			Params []struct {
 				Name    string          `json:"name"`
 				Default json.RawMessage `json:"default"`
@@ -132,6 +133,7 @@ func v02TaskFromTaskRun(content []byte) (v02Task, error) {
 	if t.Name == "" {
 		t.Name = tr.Metadata.Name
 	}
+	t.StartedOn = tr.Status.StartTime
 	t.Ref.Name = tr.Spec.TaskRef.Name
 	t.Ref.Bundle = tr.Spec.TaskRef.Bundle
 	for _, p := range tr.Spec.TaskRef.Params {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Clone checks commit out of url into dir as Konflux's clone task does (a shallow fetch of
@@ -27,14 +28,26 @@ func (w *World) Clone(ctx context.Context, url, commit, dir string) (string, err
 	return strings.TrimSpace(string(out)), nil
 }
 
+// TaskRun says which build task ran and when: the script's rules changed within patch lines.
+type TaskRun struct {
+	Version string    // the bundle's tag: "" for 0.8
+	Started time.Time // zero: now, and the version's last state
+}
+
 // KonfluxBuild runs scripts/konflux-build.sh, the replay of the buildah-oci-ta build step,
 // on the checkout source with the task parameters p, into store, with the buildah CLI at
-// buildah ("" for the world's default). It returns the image ID.
-func (w *World) KonfluxBuild(ctx context.Context, source string, p Params, s Store, buildah string) (string, error) {
+// buildah ("" for the world's default), as task run tr did. It returns the image ID.
+func (w *World) KonfluxBuild(ctx context.Context, source string, p Params, s Store, buildah string, tr TaskRun) (string, error) {
 	if buildah == "" {
 		buildah = w.Tools.Buildah
 	}
+	started := ""
+	if !tr.Started.IsZero() {
+		started = tr.Started.UTC().Format(time.RFC3339)
+	}
 	env := []string{
+		"TASK_VERSION=" + cmpOr(tr.Version, "0.8"),
+		"TASK_STARTED=" + started,
 		"SOURCE_DIR=" + source,
 		"BUILDAH=" + buildah,
 		"BUILDAH_ROOT=" + s.Root,

@@ -57,13 +57,18 @@ var buildahOCITaDefaults = Params{
 	"caTrustConfigMapName":           "trusted-ca",
 }
 
-// Overlay returns a copy of p with every entry of over set on top.
+// Overlay returns a copy of p with every entry of over set on top; a nil entry removes the
+// parameter (one an older task version did not have).
 func (p Params) Overlay(over Params) Params {
 	out := Params{}
 	for k, v := range p {
 		out[k] = v
 	}
 	for k, v := range over {
+		if v == nil {
+			delete(out, k)
+			continue
+		}
 		out[k] = v
 	}
 	return out

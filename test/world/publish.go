@@ -22,6 +22,9 @@ type Build struct {
 	// Buildah is the version of the buildah CLI the build step runs ("" for the world's
 	// default, 1.42.2, as tasks 0.8 and 0.9 did).
 	Buildah string
+	// Task is the build task version and its start ("" and zero: 0.8, now); the
+	// parameters an older version lacked are removed with nil entries in Params.
+	Task TaskRun
 	// KBC builds with konflux-build-cli (Tools.KBC) as task 0.10 runs it, instead of
 	// scripts/konflux-build.sh as task 0.8 does.
 	KBC bool
@@ -75,12 +78,12 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	if err != nil {
 		return pub, err
 	}
-	taskVersion := ""
+	taskVersion := b.Task.Version
 	if b.KBC {
 		taskVersion = "0.10"
 		pub.BuildID, err = w.KBCBuild(ctx, source, pub.Params, store, buildah)
 	} else {
-		pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store, buildah)
+		pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store, buildah, b.Task)
 	}
 	if err != nil {
 		return pub, err
@@ -116,6 +119,9 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 		GitURL: gitURL, Commit: b.Commit, CommitTimestamp: timestamp, CloneParams: b.CloneParams,
 		BuildParams: pub.Params, BuildahImage: buildahImage, Digest: pub.Digest, SBOMBlobURL: sbomURL,
 		Started: time.Now().UTC().Truncate(time.Second), TaskVersion: taskVersion,
+	}
+	if !b.Task.Started.IsZero() {
+		run.Started = b.Task.Started.UTC()
 	}
 	for i := range max(b.Attestations, 1) {
 		run.Started = run.Started.Add(time.Duration(i) * time.Hour)

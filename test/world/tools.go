@@ -15,6 +15,7 @@ import (
 type Tools struct {
 	Buildah    string // buildah 1.42.2, what tasks 0.8 and 0.9 ran and rebuild links
 	Buildah144 string // buildah 1.44.0, what konflux-build-cli runs since task 0.10.1
+	Buildah141 string // buildah 1.41.5, what tasks 0.6 and 0.7 ran last
 	Engines    string // the folder of rebuild's build engines (REBUILD_ENGINES)
 	// KBC is a konflux-build-cli binary (REBUILD_KBC), "" when none: the Go module proxy
 	// does not serve its source, so CI cannot build it and its cases are skipped there.
@@ -59,6 +60,7 @@ func FindTools(root string) (Tools, error) {
 	specs := []toolSpec{
 		{"buildah", &t.Buildah, []string{"--version"}, "buildah version 1.42.2 "},
 		{"buildah-1.44.0", &t.Buildah144, []string{"--version"}, "buildah version 1.44.0 "},
+		{"buildah-1.41.5", &t.Buildah141, []string{"--version"}, "buildah version 1.41.5 "},
 		{"cosign", &t.Cosign, []string{"version"}, "v2.6.5"},
 		{"registry", &t.Registry, []string{"--version"}, " v3.1.2"},
 		{"dockerfile-json", &t.DockerfileJSON, nil, ""},
@@ -124,6 +126,8 @@ func (t Tools) BuildahFor(version string) (string, error) {
 		return t.Buildah, nil
 	case "1.44.0":
 		return t.Buildah144, nil
+	case "1.41.5":
+		return t.Buildah141, nil
 	}
 	return "", fmt.Errorf("the world has no buildah %s", version)
 }

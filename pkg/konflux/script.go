@@ -4,17 +4,55 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
-// script08 is the build step of buildah-oci-ta 0.7.1 to 0.8: a bash script around the
-// buildah CLI (task/buildah-oci-ta/0.8/ in konflux-ci/build-definitions).
-type script08 struct{}
+// script is the build step of buildah, buildah-oci-ta, buildah-remote and
+// buildah-remote-oci-ta 0.5 to 0.9: one bash script around the buildah CLI
+// (task/buildah*/<version>/ in konflux-ci/build-definitions; the remote variants run it
+// over ssh in the same image). It changed within patch lines: each change applies to
+// TaskRuns started after the commit that made it reached the task (its committer time),
+// and to TaskRuns whose start is not recorded (the version's last state).
+type script struct {
+	// createdAlways: the created label and annotation are set even when no timestamp was
+	// given (the wall clock); before, only with BUILD_TIMESTAMP or SOURCE_DATE_EPOCH.
+	createdAlways change
+	// buildArgFileFlag: BUILD_ARGS_FILE is passed as --build-arg-file after BUILD_ARGS;
+	// before, the script passed the file's lines as --build-arg flags ahead of BUILD_ARGS.
+	buildArgFileFlag change
+	// usrShareBuildinfo: labels.json goes to /usr/share/buildinfo/ and, with
+	// ICM_KEEP_COMPAT_LOCATION, to /root/buildinfo/; before, to /root/buildinfo/ only.
+	usrShareBuildinfo change
+}
 
-func (script08) replay(t Task, in ReplayInput) (Replay, error) {
+// change is when a rule came into a task version: never, always (the zero value), or for
+// TaskRuns started at or after since.
+type change struct {
+	never bool
+	since time.Time
+}
+
+var always = change{}
+
+func since(rfc3339 string) change {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		panic(err) // a profile's literal
+	}
+	return change{since: t}
+}
+
+// applies reports whether the change applied to a TaskRun started at started.
+func (c change) applies(started time.Time) bool {
+	return !c.never && (started.IsZero() || !started.Before(c.since))
+}
+
+func (s script) replay(t Task, in ReplayInput) (Replay, error) {
 	created, err := t.buildTimestamp(in.Now)
 	if err != nil {
 		return Replay{}, &Problem{KindBadParams, err.Error()}
 	}
+	withCreated := s.createdAlways.applies(t.Started) || t.BuildTimestamp != "" || t.SourceDateEpoch != ""
 	r := Replay{Created: created}
 	r.Labels = []string{"architecture=" + in.Arch, "vcs-type=git"}
 	if t.CommitSHA != "" {
@@ -26,7 +64,10 @@ func (script08) replay(t Task, in ReplayInput) (Replay, error) {
 	if t.ImageExpiresAfter != "" {
 		r.Labels = append(r.Labels, "quay.expires-after="+t.ImageExpiresAfter)
 	}
-	r.Labels = append(r.Labels, "build-date="+created, "org.opencontainers.image.created="+created)
+	r.Labels = append(r.Labels, "build-date="+created)
+	if withCreated {
+		r.Labels = append(r.Labels, "org.opencontainers.image.created="+created)
+	}
 	r.Labels = append(r.Labels, t.Labels...)
 
 	// Annotations: the file's lines, the parameter's, then the task's own.
@@ -38,18 +79,27 @@ func (script08) replay(t Task, in ReplayInput) (Replay, error) {
 	if t.SourceURL != "" {
 		r.Annotations = append(r.Annotations, "org.opencontainers.image.source="+t.SourceURL)
 	}
-	r.Annotations = append(r.Annotations, "org.opencontainers.image.created="+created)
+	if withCreated {
+		r.Annotations = append(r.Annotations, "org.opencontainers.image.created="+created)
+	}
 
 	// labels.json: the labels, created and the buildah version, then every LABEL instruction
 	// of every stage with its double quotes deleted.
 	r.LabelPairs = append([]string{}, r.Labels...)
-	r.LabelPairs = append(r.LabelPairs, "org.opencontainers.image.created="+created, "io.buildah.version="+in.BuildahVersion)
+	if withCreated {
+		r.LabelPairs = append(r.LabelPairs, "org.opencontainers.image.created="+created)
+	}
+	r.LabelPairs = append(r.LabelPairs, "io.buildah.version="+in.BuildahVersion)
 	for _, st := range in.Stages {
 		for _, kv := range st.Labels {
 			r.LabelPairs = append(r.LabelPairs, strings.ReplaceAll(kv.Key+"="+kv.Value, `"`, ""))
 		}
 	}
-	if !t.SkipInjections {
+	switch {
+	case t.SkipInjections:
+	case !s.usrShareBuildinfo.applies(t.Started):
+		r.Injected = append(r.Injected, "COPY labels.json "+LabelsPaths[1])
+	default:
 		r.Injected = append(r.Injected, "COPY labels.json "+LabelsPaths[0])
 		if t.ICMKeepCompatLocation {
 			r.Injected = append(r.Injected, "COPY labels.json "+LabelsPaths[1])
@@ -58,13 +108,13 @@ func (script08) replay(t Task, in ReplayInput) (Replay, error) {
 	return r, nil
 }
 
-func (script08) labelsJSON(base map[string]string, r Replay) []byte {
+func (script) labelsJSON(base map[string]string, r Replay) []byte {
 	return LabelsJSON(base, r.LabelPairs)
 }
 
 // writeFiles writes labels.json into the context and a copy of its ignore file, if any, with
 // the injected files let in.
-func (script08) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
+func (script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
 	var f taskFiles
 	if err := writeNewFile(filepath.Join(p.ContextDir, "labels.json"), labelsJSON); err != nil {
 		return f, err
@@ -83,8 +133,9 @@ func (script08) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFile
 
 // argv is the script's `buildah build` command line, less what cannot change the image
 // (proxies, TLS, mounts of secrets) and plus what running in-process here needs.
-func (script08) argv(p *Prepared, r Replay, f taskFiles) []string {
+func (s script) argv(p *Prepared, r Replay, f taskFiles) []string {
 	t := p.Task
+	fileFlag := s.buildArgFileFlag.applies(t.Started)
 	var a []string
 	if t.Hermetic {
 		a = append(a, "--pull=never")
@@ -92,13 +143,18 @@ func (script08) argv(p *Prepared, r Replay, f taskFiles) []string {
 	if t.TargetStage != "" {
 		a = append(a, "--target="+t.TargetStage)
 	}
+	if !fileFlag {
+		for _, arg := range p.buildArgsFileLines {
+			a = append(a, "--build-arg="+arg)
+		}
+	}
 	for _, arg := range t.BuildArgs {
 		a = append(a, "--build-arg="+arg)
 	}
 	for _, env := range t.EnvVars {
 		a = append(a, "--env="+env)
 	}
-	if t.BuildArgsFile != "" {
+	if fileFlag && t.BuildArgsFile != "" {
 		a = append(a, "--build-arg-file="+filepath.Join(p.SourceDir, t.BuildArgsFile))
 	}
 	a = append(a, "--security-opt=unmask=/proc/interrupts")

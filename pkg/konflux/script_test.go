@@ -1,0 +1,106 @@
+package konflux
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestScriptChanges replays each change the script went through within a patch line, on
+// either side of the commit that made it, and with the TaskRun's start unknown (the
+// version's last state).
+func TestScriptChanges(t *testing.T) {
+	src := writeTree(t, map[string]string{
+		"Containerfile": "FROM scratch\n",
+		"args.env":      "# comment\n\nA=file\nB=x y\n",
+	})
+	at := func(s string) time.Time {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	const created = "--label org.opencontainers.image.created="
+	const rootOnly = "COPY labels.json /root/buildinfo/labels.json"
+	const usrShare = "COPY labels.json /usr/share/buildinfo/labels.json"
+	expanded := "--build-arg=A=file --build-arg=B=x y --build-arg=A=param --security-opt"
+	fileFlag := "--build-arg=A=param --build-arg-file=" + src + "/args.env --security-opt"
+	tests := []struct {
+		profile  string
+		started  time.Time
+		created  bool   // the created label and annotation without a timestamp parameter
+		injected string // the first injected line
+		args     string
+	}{
+		{"buildah/0.5", time.Time{}, false, rootOnly, expanded},
+		{"buildah/0.6", at("2025-10-20T00:00:00Z"), false, rootOnly, expanded},
+		{"buildah/0.6", at("2025-10-30T00:00:00Z"), false, usrShare, expanded},
+		{"buildah/0.6", time.Time{}, false, usrShare, expanded},
+		{"buildah/0.7", at("2025-11-25T00:00:00Z"), false, usrShare, expanded},
+		{"buildah/0.7", at("2025-11-27T00:00:00Z"), true, usrShare, expanded},
+		{"buildah/0.8", at("2026-02-01T00:00:00Z"), true, usrShare, expanded},
+		{"buildah/0.8", at("2026-02-17T00:00:00Z"), true, usrShare, fileFlag},
+		{"buildah/0.8", time.Time{}, true, usrShare, fileFlag},
+	}
+	for _, tc := range tests {
+		t.Run(tc.profile+" "+tc.started.Format(time.DateOnly), func(t *testing.T) {
+			task := DefaultTask()
+			task.Dockerfile = "Containerfile"
+			task.BuildArgs = []string{"A=param"}
+			task.BuildArgsFile = "args.env"
+			task.Started = tc.started
+			p, err := Prepare(src, task)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := &Build{Profile: profileNamed(tc.profile), Task: task}
+			inv, err := p.Invoke(b, nil, ReplayInput{Arch: "x86_64", BuildahVersion: "1.41.5", Now: time.Unix(99, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inv.Close()
+			argv := strings.Join(inv.Argv, " ")
+			if got := strings.Contains(argv, created); got != tc.created {
+				t.Errorf("created label %v, want %v: %s", got, tc.created, argv)
+			}
+			if got := strings.Contains(argv, "--annotation org.opencontainers.image.created="); got != tc.created {
+				t.Errorf("created annotation %v, want %v", got, tc.created)
+			}
+			if got := strings.Contains(string(inv.LabelsJSON), `"org.opencontainers.image.created"`); got != tc.created {
+				t.Errorf("created in labels.json %v, want %v", got, tc.created)
+			}
+			if !strings.Contains(argv, tc.args) {
+				t.Errorf("argv %s\nlacks %s", argv, tc.args)
+			}
+			r, err := b.Replay(ReplayInput{Arch: "x86_64", Now: time.Unix(99, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Injected) == 0 || r.Injected[0] != tc.injected || slices.Contains(r.Injected[1:], tc.injected) {
+				t.Errorf("injected %q, want %q first", r.Injected, tc.injected)
+			}
+		})
+	}
+}
+
+// TestScriptTimestampGivesCreated: before 0.7.1 the created label came with a timestamp.
+func TestScriptTimestampGivesCreated(t *testing.T) {
+	for _, tc := range []struct{ param, value string }{{"BUILD_TIMESTAMP", "100"}, {"SOURCE_DATE_EPOCH", "100"}} {
+		task := DefaultTask()
+		if tc.param == "BUILD_TIMESTAMP" {
+			task.BuildTimestamp = tc.value
+		} else {
+			task.SourceDateEpoch = tc.value
+		}
+		r, err := (&Build{Profile: profileNamed("buildah/0.6"), Task: task}).Replay(ReplayInput{Arch: "x86_64"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "org.opencontainers.image.created=1970-01-01T00:01:40Z"
+		if !slices.Contains(r.Labels, want) || !slices.Contains(r.Annotations, want) || !slices.Contains(r.LabelPairs, want) {
+			t.Errorf("%s: labels %q annotations %q, want %s in both", tc.param, r.Labels, r.Annotations, want)
+		}
+	}
+}
