@@ -52,6 +52,7 @@ tools=(
   "buildah|github.com/containers/buildah|github.com/containers/buildah/cmd/buildah|1|$(cat "$ci/../buildtags")|"
   "buildah-1.44.0|go.podman.io/buildah|go.podman.io/buildah/cmd/buildah|1|$(cat "$ci/../buildtags")|"
   "buildah-1.41.5|github.com/containers/buildah|github.com/containers/buildah/cmd/buildah|1|$(cat "$ci/../buildtags")|"
+  "buildah-1.42.1|github.com/containers/buildah|github.com/containers/buildah/cmd/buildah|1|$(cat "$ci/../buildtags")|"
   "dockerfile-json|github.com/keilerkonzept/dockerfile-json|github.com/keilerkonzept/dockerfile-json|0|dfrunsecurity|main.version"
   "registry|github.com/distribution/distribution/v3|github.com/distribution/distribution/v3/cmd/registry|0||github.com/distribution/distribution/v3/version.version"
   "cosign|github.com/sigstore/cosign/v2|github.com/sigstore/cosign/v2/cmd/cosign|0||sigs.k8s.io/release-utils/version.gitVersion"
@@ -101,6 +102,7 @@ done
 "$bin/buildah" --version >&2
 "$bin/buildah-1.44.0" --version >&2
 "$bin/buildah-1.41.5" --version >&2
+"$bin/buildah-1.42.1" --version >&2
 "$bin/cosign" version 2>&1 | grep -E '^GitVersion' >&2 || true
 printf '  %-16s %s\n' go "$(go env GOVERSION)" >&2
 printf '  %-16s %s\n' podman "$(podman --version 2>/dev/null | awk '{print $3}')" >&2

@@ -17,7 +17,9 @@ import (
 // TestBenchmarkRebuild times rebuild against a manual rebuild of the same published image with
 // the CLIs (git clone, cosign download sbom, buildah pull by digest and tag, then the reference
 // Konflux build), alternating the two, and prints the medians and their ratio. It runs only
-// with REBUILD_BENCH=1 (scripts/bench.sh); REBUILD_BENCH_RUNS sets the runs of each (5).
+// with REBUILD_BENCH=1 (scripts/bench.sh); REBUILD_BENCH_RUNS sets the runs of each (5),
+// REBUILD_BENCH_CASE the case (the first; "step-image" times the build step image engine
+// against the manual rebuild with the same buildah CLI that image holds).
 func TestBenchmarkRebuild(t *testing.T) {
 	if os.Getenv("REBUILD_BENCH") != "1" {
 		t.Skip("set REBUILD_BENCH=1 (scripts/bench.sh) to run the benchmark")
@@ -30,6 +32,13 @@ func TestBenchmarkRebuild(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	c := cases[0]
+	if name := os.Getenv("REBUILD_BENCH_CASE"); name != "" {
+		i := slices.IndexFunc(cases, func(c e2eCase) bool { return c.name == name })
+		if i < 0 {
+			t.Fatalf("REBUILD_BENCH_CASE %q: no such case", name)
+		}
+		c = cases[i]
+	}
 	pub := publish(ctx, t, w, c, epoch)
 	commit := strings.TrimPrefix(pub.Params.String("COMMIT_SHA"), "")
 
@@ -44,7 +53,7 @@ func TestBenchmarkRebuild(t *testing.T) {
 		_ = res.store.Remove()
 
 		start = time.Now()
-		id, err := manualRebuild(ctx, w, pub, commit)
+		id, err := manualRebuild(ctx, w, c, pub, commit)
 		if err != nil || id != pub.ImageID {
 			t.Fatalf("manual run %d: %v, ID %s, want %s", i, err, id, pub.ImageID)
 		}
@@ -58,14 +67,14 @@ func TestBenchmarkRebuild(t *testing.T) {
 }
 
 // manualRebuild is what a person does with the CLIs, timed as a whole.
-func manualRebuild(ctx context.Context, w *world.World, pub world.Published, commit string) (string, error) {
+func manualRebuild(ctx context.Context, w *world.World, c e2eCase, pub world.Published, commit string) (string, error) {
 	dir, err := w.TempDir("manual-")
 	if err != nil {
 		return "", err
 	}
 	defer world.RemoveAll(dir)
 	source := filepath.Join(dir, "source")
-	if _, err := w.Clone(ctx, w.GitURL(cases[0].name), commit, source); err != nil {
+	if _, err := w.Clone(ctx, w.GitURL(c.name), commit, source); err != nil {
 		return "", err
 	}
 	if _, err := w.Run(ctx, world.Cmd{Path: w.Tools.Cosign, Args: []string{"download", "sbom", "--allow-insecure-registry", pub.Ref}}); err != nil {
@@ -81,7 +90,11 @@ func manualRebuild(ctx context.Context, w *world.World, pub world.Published, com
 			return "", err
 		}
 	}
-	return w.KonfluxBuild(ctx, source, pub.Params, store, "", world.TaskRun{})
+	buildah, err := w.Tools.BuildahFor(c.buildah)
+	if err != nil {
+		return "", err
+	}
+	return w.KonfluxBuild(ctx, source, pub.Params, store, buildah, c.task)
 }
 
 // repository drops the tag from a reference written <repo>[:tag].

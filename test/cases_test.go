@@ -105,6 +105,15 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		// Built by buildah 1.42.1, which no build engine has: the rebuild builds with the
+		// buildah of the build step's image the provenance records, pulled by digest.
+		name:         "step-image",
+		testdata:     "context-subdir",
+		params:       world.Params{"CONTEXT": "app", "DOCKERFILE": "Containerfile", "BUILD_ARGS": []string{"VERSION=2", "FLAVOR=mild", "EXTRA=x"}},
+		buildah:      "1.42.1",
+		reproducible: true,
+	},
+	{
 		// Task 0.10: konflux-build-cli drives buildah 1.44.0; labels.json goes in through a
 		// build context, LABEL values are unquoted, annotations come sorted from the file.
 		name: "kbc-0.10",

@@ -62,7 +62,9 @@ func TestRebuild(t *testing.T) {
 }
 
 // checkEngine checks that the rebuild of an image another buildah built ran that version's
-// engine, and that without it the rebuild refuses, naming the version, before pulling.
+// engine; that without it the rebuild builds with the buildah of the build step's own image
+// and still gets the published ID; and that with --no-step-image it refuses, naming the
+// version, before pulling.
 func checkEngine(ctx context.Context, t *testing.T, w *world.World, c e2eCase, pub world.Published, stderr string) {
 	t.Helper()
 	if want := "building with buildah " + c.buildah + " ("; !strings.Contains(stderr, want) {
@@ -73,9 +75,20 @@ func checkEngine(ctx context.Context, t *testing.T, w *world.World, c e2eCase, p
 		t.Fatal(err)
 	}
 	defer res.store.Remove()
-	want := "no build engine for the buildah that built the image: buildah " + c.buildah + " ("
-	if res.exit != 2 || !strings.Contains(res.stderr, want) || strings.Contains(res.stderr, "rebuild: pull") {
-		t.Errorf("rebuild with no engine exited %d, want 2 with %q before any pull:\n%s", res.exit, want, tail(res.stderr, 4000))
+	t.Logf("rebuild with no engine:\n%s", tail(res.stderr, 1500))
+	want := "building with buildah " + c.buildah + " (the build step's image "
+	if id := strings.TrimSpace(res.stdout); res.exit != 0 || id != pub.ImageID || !strings.Contains(res.stderr, want) {
+		t.Errorf("rebuild with no engine exited %d, printed %q (published %s), want 0, the published ID and %q:\n%s",
+			res.exit, id, pub.ImageID, want, tail(res.stderr, 4000))
+	}
+	refused, err := runRebuild(ctx, w, pub.Attestation, "--engines", t.TempDir(), "--no-step-image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.store.Remove()
+	want = "no build engine for the buildah that built the image: buildah " + c.buildah + " ("
+	if refused.exit != 2 || !strings.Contains(refused.stderr, want) || strings.Contains(refused.stderr, "rebuild: pull") {
+		t.Errorf("rebuild with no engine and --no-step-image exited %d, want 2 with %q before any pull:\n%s", refused.exit, want, tail(refused.stderr, 4000))
 	}
 }
 

@@ -34,6 +34,7 @@ type config struct {
 	images        string // an OCI layout holding the pinned images
 	sbomFile      string // a local copy of the SBOM (set by --kit)
 	engines       string // the folder of engine binaries, one per buildah version
+	noStepImage   bool   // refuse a buildah version no engine has instead of running the step image
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -74,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.source, "source", "", "check the pinned commit out of the local clone, bare repository or git bundle at `path` instead of its URL")
 	fs.StringVar(&c.images, "images", "", "read the pinned images by digest from the OCI layout in `dir` instead of their registries")
 	engineFlag(fs, &c.engines)
+	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return c, err
@@ -114,7 +116,7 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 	rc := rebuild.Config{
 		AllowLocalGit: c.allowLocalGit, Source: c.source, Images: c.images, SBOMFile: c.sbomFile,
 		Storage: c.storage, RunRoot: c.runRoot, StorageDriver: c.storageDriver,
-		PolicyPath: c.policy, WorkDir: c.workDir, Log: log,
+		PolicyPath: c.policy, WorkDir: c.workDir, Log: log, NoStepImage: c.noStepImage,
 	}
 	var err error
 	if rc.Engines, err = build.Engines(c.engines); err != nil {

@@ -41,6 +41,7 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	allowLocalGit := fs.Bool("allow-local-git", false, "plan for a git URL that is a local path or file://, as rebuild --allow-local-git")
 	var engineDir string
 	engineFlag(fs, &engineDir)
+	noStepImage := fs.Bool("no-step-image", false, "plan as rebuild --no-step-image: refuse a buildah no engine has")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return plan.ExitIdentical
@@ -56,7 +57,7 @@ func planCommand(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintf(stderr, "rebuild plan: error: %v\n", err)
 		return plan.ExitCannot
 	}
-	env := plan.Env{Platform: runtime.GOOS + "/" + runtime.GOARCH, BuildahVersion: build.Version, Now: time.Now(), AllowLocalGit: *allowLocalGit}
+	env := plan.Env{Platform: runtime.GOOS + "/" + runtime.GOARCH, BuildahVersion: build.Version, Now: time.Now(), AllowLocalGit: *allowLocalGit, NoStepImage: *noStepImage}
 	engines, err := build.Engines(engineDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "rebuild plan: error: %v\n", err)

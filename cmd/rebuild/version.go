@@ -40,6 +40,7 @@ func versionCommand(_ context.Context, args []string, _ io.Reader, stdout, stder
 	for _, e := range engines {
 		fmt.Fprintf(stdout, "engine  %s\n", e)
 	}
+	fmt.Fprintln(stdout, "engine  any other buildah: the build step's own image, pulled by digest (unless --no-step-image)")
 	for _, p := range konflux.Profiles() {
 		fmt.Fprintf(stdout, "replays %s %s (%s)\n", strings.Join(p.Tasks, ", "), strings.Join(p.Versions, ", "), p.Name)
 	}

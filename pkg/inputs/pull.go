@@ -37,6 +37,9 @@ func Pull(ctx context.Context, store storage.Store, sys *types.SystemContext, po
 
 	for _, name := range sortedNames(pins) {
 		if err := pullOne(ctx, store, sys, pc, name, pins[name], progress); err != nil {
+			if name == pins[name] {
+				return fmt.Errorf("pulling %s: %w", name, err)
+			}
 			return fmt.Errorf("pulling %s as %s: %w", pins[name], name, err)
 		}
 	}

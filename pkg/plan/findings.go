@@ -50,6 +50,7 @@ const (
 	CodeMatrix         Code = "PLAN205" // several platform builds: one planned
 	CodeEpochSource    Code = "PLAN206" // SOURCE_DATE_EPOCH is not the commit's time
 	CodeEngine         Code = "PLAN207" // nothing says which buildah built the image: this binary's builds
+	CodeStepImage      Code = "PLAN208" // no engine has the buildah that built the image: the build step's image builds
 )
 
 var severities = map[Code]Severity{}
@@ -64,7 +65,7 @@ func init() {
 		severities[c] = SeverityWarning
 	}
 	for _, c := range []Code{CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeMatrix,
-		CodeEpochSource, CodeEngine} {
+		CodeEpochSource, CodeEngine, CodeStepImage} {
 		severities[c] = SeverityInfo
 	}
 }

@@ -19,6 +19,7 @@ type Env struct {
 	Engines        []string  // the buildah versions of the build engines ([BuildahVersion] when nil)
 	Now            time.Time // stands for the task's clock when the build recorded no timestamp
 	AllowLocalGit  bool      // a git URL that is a local path or file:// is fetched (rebuild --allow-local-git)
+	NoStepImage    bool      // a buildah no engine has is refused (rebuild --no-step-image)
 }
 
 // Tree is the source at the pinned commit. ReadFile fails for a path that is not a file.
@@ -243,7 +244,11 @@ func (p *Plan) planEngine(b *konflux.Build, env Env, ev Evidence) {
 		p.add(CodeEngine, "builds with buildah %s, this binary's: nothing says which buildah built the image", env.BuildahVersion)
 	case slices.Contains(engines, want):
 		p.Buildah.Engine = want
-	default:
+	case env.NoStepImage:
 		p.add(CodeNoEngine, "buildah %s built the image (%s); the engines here are %s", want, from, strings.Join(engines, ", "))
+	default:
+		p.Buildah.Engine, p.Buildah.EngineImage = want, b.Record.BuilderImage
+		p.add(CodeStepImage, "buildah %s built the image (%s); no engine here has it (%s): the buildah of the build step's image %s builds, pulled by digest",
+			want, from, strings.Join(engines, ", "), b.Record.BuilderImage)
 	}
 }

@@ -101,6 +101,9 @@ type Buildah struct {
 	// Engine is the buildah version the rebuild builds with, "" when no engine has the one
 	// that built the image.
 	Engine string `json:"engine"`
+	// EngineImage is the build step's image when its own buildah builds (no engine here has
+	// the version), "" when an engine of this binary builds.
+	EngineImage string `json:"engine_image"`
 }
 
 // Image is one FROM image, and the digest a rebuild would pull it by.

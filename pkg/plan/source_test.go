@@ -27,6 +27,7 @@ func TestPlanSource(t *testing.T) {
 		files    map[string]string
 		sbom     []inputs.Image
 		buildah  string
+		noStep   bool // rebuild --no-step-image
 		commit   string
 		findings []Code
 		images   []Image
@@ -52,7 +53,15 @@ func TestPlanSource(t *testing.T) {
 			sbom:     sbom,
 			buildah:  "1.41.0",
 			commit:   "1767225601",
-			findings: []Code{CodeNoEngine, CodeNoPlatform, CodeEpochSource},
+			findings: []Code{CodeNoPlatform, CodeEpochSource, CodeStepImage},
+		},
+		{
+			name:     "other buildah, no step image",
+			files:    map[string]string{"Containerfile": multi},
+			sbom:     sbom,
+			buildah:  "1.41.0",
+			noStep:   true,
+			findings: []Code{CodeNoEngine, CodeCopiesGit, CodeNoPlatform},
 		},
 		{
 			name:     ".git brought back",
@@ -94,7 +103,15 @@ func TestPlanSource(t *testing.T) {
 				ev.Findings = append(ev.Findings, newFinding(CodeSBOM, "no SBOM attached"))
 				tc.findings = append([]Code{CodeSBOM}, tc.findings...)
 			}
-			p := Make(readFixture(t, "buildah-oci-ta-0.8.json"), testEnv, ev)
+			env := testEnv
+			env.NoStepImage = tc.noStep
+			p := Make(readFixture(t, "buildah-oci-ta-0.8.json"), env, ev)
+			switch {
+			case tc.buildah == "1.41.0" && !tc.noStep && (p.Buildah.Engine != "1.41.0" || p.Buildah.EngineImage != p.Buildah.Image):
+				t.Errorf("buildah %+v: want engine 1.41.0 from the step image", p.Buildah)
+			case tc.noStep && (p.Buildah.Engine != "" || p.Buildah.EngineImage != ""):
+				t.Errorf("buildah %+v: want no engine", p.Buildah)
+			}
 			if got := codes(p); !reflect.DeepEqual(got, tc.findings) {
 				t.Errorf("findings %v, want %v:\n%v", got, tc.findings, p.Findings)
 			}

@@ -30,6 +30,9 @@ type Config struct {
 
 	// Engines are the buildahs that can build (build.Engines); nil for this binary's alone.
 	Engines []build.Engine
+	// NoStepImage refuses a buildah version no engine has instead of building with the
+	// buildah CLI of the build step's own image, pulled by digest.
+	NoStepImage bool
 
 	Log *Log
 }

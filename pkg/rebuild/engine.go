@@ -42,7 +42,13 @@ func (j *Job) chooseEngine(ctx context.Context) (build.Engine, error) {
 		for _, e := range engines {
 			have = append(have, e.Version)
 		}
-		return build.Engine{}, fmt.Errorf("%w: buildah %s (%s); the engines here are %s", ErrNoEngine, version, from, strings.Join(have, ", "))
+		if j.cfg.NoStepImage {
+			return build.Engine{}, fmt.Errorf("%w: buildah %s (%s); the engines here are %s", ErrNoEngine, version, from, strings.Join(have, ", "))
+		}
+		// The build step's image holds the buildah that ran: it builds, pulled by digest.
+		e = build.Engine{Version: version, Image: j.Build.Record.BuilderImage, Ref: j.Build.Record.BuilderImage}
+		log.Phase("build", "buildah %s built the image (%s); no engine here has it (%s): building with %s", version, from, strings.Join(have, ", "), e)
+		return e, nil
 	}
 	log.Phase("build", "buildah %s built the image (%s): building with %s", version, from, e)
 	return e, nil

@@ -3,6 +3,7 @@ package rebuild
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"go.podman.io/storage"
 
@@ -21,16 +22,38 @@ func (in *Inputs) Fetch(ctx context.Context) (err error) {
 	if in.store, err = openStore(cfg); err != nil {
 		return err
 	}
-	if in.unlock, err = lockNames(ctx, in.store.GraphRoot(), in.Pins); err != nil {
+	pins := in.Pins
+	step := in.Engine.Image
+	if step != "" {
+		pins = maps.Clone(pins)
+		pins[step] = step // by its digest, under that name
+	}
+	if in.unlock, err = lockNames(ctx, in.store.GraphRoot(), pins); err != nil {
 		return err
 	}
 	log := cfg.Log
-	if cfg.Images == "" {
-		log.Phase("pull", "pulling %d image(s) by digest", len(in.Pins))
-		return inputs.Pull(ctx, in.store, in.Job.SystemContext(), cfg.PolicyPath, in.Pins, log.Detail())
+	pull := func(pins map[string]string) error {
+		if cfg.Images == "" {
+			return inputs.Pull(ctx, in.store, in.Job.SystemContext(), cfg.PolicyPath, pins, log.Detail())
+		}
+		return inputs.PullFromLayout(ctx, in.store, cfg.Images, cfg.PolicyPath, pins, log.Detail())
 	}
-	log.Phase("pull", "reading %d image(s) by digest from %s", len(in.Pins), cfg.Images)
-	return inputs.PullFromLayout(ctx, in.store, cfg.Images, cfg.PolicyPath, in.Pins, log.Detail())
+	from := "from " + cfg.Images
+	if cfg.Images == "" {
+		from = "from their registries"
+	}
+	log.Phase("pull", "pulling %d image(s) by digest %s", len(in.Pins), from)
+	if err := pull(in.Pins); err != nil {
+		return err
+	}
+	if step == "" {
+		return nil
+	}
+	log.Phase("pull", "pulling the build step's image %s", step)
+	if err := pull(map[string]string{step: step}); err != nil {
+		return fmt.Errorf("the build step's image, whose buildah %s builds: %w", in.Engine.Version, err)
+	}
+	return nil
 }
 
 func openStore(cfg Config) (storage.Store, error) {

@@ -3,13 +3,12 @@ package world
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
 
-// SetupImages pushes the images the cases build FROM and the buildah step image the
-// provenance names: busybox bases from scripts/make-base-image.sh, with labels for the
+// SetupImages pushes the images the cases build FROM (the build step images are pushed by
+// Publish, StepImage): busybox bases from scripts/make-base-image.sh, with labels for the
 // cases to inherit, and a second, different builder derived from one of them.
 func (w *World) SetupImages(ctx context.Context) error {
 	s, err := w.NewStore("images-")
@@ -21,7 +20,7 @@ func (w *World) SetupImages(ctx context.Context) error {
 		tags   []string
 		labels []string
 	}{
-		{[]string{"busybox:latest", "buildah-task:latest"}, []string{"name=busybox-base", "vendor=Rebuild e2e", "description=a <tiny> base & more"}},
+		{[]string{"busybox:latest"}, []string{"name=busybox-base", "vendor=Rebuild e2e", "description=a <tiny> base & more"}},
 		{[]string{"builder:latest"}, []string{"name=builder", "role=builder"}},
 		{[]string{"moving:latest", "moving-base:latest"}, []string{"name=moving", "summary=pushed again after publishing"}},
 	} {
@@ -58,21 +57,27 @@ func (w *World) MoveTag(ctx context.Context, tag string) error {
 
 // BuildAndPush builds containerfile with files as its context and pushes it as tag.
 func (w *World) BuildAndPush(ctx context.Context, tag, containerfile string, files map[string]string) error {
-	s, err := w.NewStore("image-")
+	ctxDir, err := w.TempDir("context-")
 	if err != nil {
 		return err
 	}
-	defer s.Remove()
-	ctxDir := filepath.Join(filepath.Dir(s.Root), "context")
+	defer RemoveAll(ctxDir)
 	files["Containerfile"] = containerfile
-	if err := os.MkdirAll(ctxDir, 0o755); err != nil {
-		return fmt.Errorf("creating context: %w", err)
-	}
 	for name, content := range files {
 		if err := WriteFile(filepath.Join(ctxDir, name), []byte(content), 0o644); err != nil {
 			return err
 		}
 	}
+	return w.buildDirAndPush(ctx, tag, ctxDir)
+}
+
+// buildDirAndPush builds the Containerfile in ctxDir and pushes it as tag.
+func (w *World) buildDirAndPush(ctx context.Context, tag, ctxDir string) error {
+	s, err := w.NewStore("image-")
+	if err != nil {
+		return err
+	}
+	defer s.Remove()
 	local := "localhost/rebuild-e2e-" + strings.ReplaceAll(tag, ":", "-")
 	if _, err := w.buildah(ctx, s, "build", "--signature-policy", w.Policy, "--isolation", "chroot",
 		"--format", "oci", "--no-cache", "-t", local, ctxDir); err != nil {

@@ -28,6 +28,9 @@ type Build struct {
 	// KBC builds with konflux-build-cli (Tools.KBC) as task 0.10 runs it, instead of
 	// scripts/konflux-build.sh as task 0.8 does.
 	KBC bool
+	// StepImage, when set, is recorded as the build step's image instead of one holding
+	// the buildah that built (StepImage): one that does not exist, say.
+	StepImage string
 	// SBOMImages, when set, changes what the SBOM records (input drift: see drift.go).
 	SBOMImages func([]StageImage) []StageImage
 }
@@ -111,9 +114,12 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	if err != nil {
 		return pub, err
 	}
-	buildahImage, err := w.BaseImage("buildah-task:latest")
-	if err != nil {
-		return pub, err
+	// The build step's image holds the buildah that built, as Konflux's does.
+	buildahImage := b.StepImage
+	if buildahImage == "" {
+		if buildahImage, err = w.StepImage(ctx, cmpOr(b.Buildah, "1.42.2"), buildah); err != nil {
+			return pub, err
+		}
 	}
 	run := Run{
 		GitURL: gitURL, Commit: b.Commit, CommitTimestamp: timestamp, CloneParams: b.CloneParams,

@@ -16,6 +16,7 @@ type Tools struct {
 	Buildah    string // buildah 1.42.2, what tasks 0.8 and 0.9 ran and rebuild links
 	Buildah144 string // buildah 1.44.0, what konflux-build-cli runs since task 0.10.1
 	Buildah141 string // buildah 1.41.5, what tasks 0.6 and 0.7 ran last
+	Buildah421 string // buildah 1.42.1, which no build engine has (Konflux never ran it)
 	Engines    string // the folder of rebuild's build engines (REBUILD_ENGINES)
 	// KBC is a konflux-build-cli binary (REBUILD_KBC), "" when none: the Go module proxy
 	// does not serve its source, so CI cannot build it and its cases are skipped there.
@@ -61,6 +62,7 @@ func FindTools(root string) (Tools, error) {
 		{"buildah", &t.Buildah, []string{"--version"}, "buildah version 1.42.2 "},
 		{"buildah-1.44.0", &t.Buildah144, []string{"--version"}, "buildah version 1.44.0 "},
 		{"buildah-1.41.5", &t.Buildah141, []string{"--version"}, "buildah version 1.41.5 "},
+		{"buildah-1.42.1", &t.Buildah421, []string{"--version"}, "buildah version 1.42.1 "},
 		{"cosign", &t.Cosign, []string{"version"}, "v2.6.5"},
 		{"registry", &t.Registry, []string{"--version"}, " v3.1.2"},
 		{"dockerfile-json", &t.DockerfileJSON, nil, ""},
@@ -128,6 +130,8 @@ func (t Tools) BuildahFor(version string) (string, error) {
 		return t.Buildah144, nil
 	case "1.41.5":
 		return t.Buildah141, nil
+	case "1.42.1":
+		return t.Buildah421, nil
 	}
 	return "", fmt.Errorf("the world has no buildah %s", version)
 }

@@ -1,0 +1,188 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.podman.io/storage"
+	"go.podman.io/storage/pkg/reexec"
+)
+
+// stepImageBuildah is where a build step image keeps buildah, in the order looked at.
+var stepImageBuildah = []string{"/usr/bin/buildah", "/usr/local/bin/buildah", "/bin/buildah"}
+
+// runInImage runs `buildah build` with the buildah CLI of the step image e.Image (a name in
+// o.Store), as the task's build step ran it: the image's root file system mounted from a
+// container of it, the store, the policy and every folder argv names bound in at their own
+// paths, the CLI run chrooted there in a mount namespace of its own.
+func (e Engine) runInImage(ctx context.Context, argv []string, o Options) (string, error) {
+	work, err := os.MkdirTemp("", "rebuild-step-image-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	iidfile := filepath.Join(work, "iid")
+	var cli []string
+	for _, a := range argv {
+		// An empty --source-date-epoch only keeps this process's environment out of the
+		// in-process build; the CLI gets a clean environment, and old CLIs lack the flag.
+		if a != "--source-date-epoch=" {
+			cli = append(cli, a)
+		}
+	}
+	args := append([]string{"build", "--iidfile", iidfile}, policyFlag(o.PolicyPath)...)
+	// The CLI prints its steps on stdout: they are progress here, the ID is in iidfile.
+	progress := o.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	if err := e.inImage(ctx, work, append(args, cli...), o, progress); err != nil {
+		return "", err
+	}
+	id, err := os.ReadFile(iidfile)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s wrote no image ID: %v", ErrBuild, e, err)
+	}
+	return strings.TrimPrefix(strings.TrimSpace(string(id)), "sha256:"), nil
+}
+
+func policyFlag(path string) []string {
+	if path == "" {
+		return nil
+	}
+	return []string{"--signature-policy", path}
+}
+
+// probeImage asks the step image's buildah its version.
+func (e Engine) probeImage(ctx context.Context, o Options) (string, error) {
+	work, err := os.MkdirTemp("", "rebuild-step-image-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	var stdout bytes.Buffer
+	if err := e.inImage(ctx, work, []string{"version", "--json"}, o, &stdout); err != nil {
+		return "", err
+	}
+	var v struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v.Version == "" {
+		return "", fmt.Errorf("%w: %s: `buildah version --json` printed %q", ErrBuild, e, stdout.String())
+	}
+	return v.Version, nil
+}
+
+// inImage runs the step image's buildah with args (after the global storage flags) and
+// writes its standard output to stdout. work is a folder of this run, bound in.
+func (e Engine) inImage(ctx context.Context, work string, args []string, o Options, stdout io.Writer) (err error) {
+	c, err := o.Store.CreateContainer("", nil, e.Image, "", "", nil)
+	if err != nil {
+		return fmt.Errorf("%w: a container of step image %s: %v", ErrBuild, e.Ref, err)
+	}
+	defer func() {
+		if derr := o.Store.DeleteContainer(c.ID); derr != nil && err == nil {
+			err = fmt.Errorf("removing the step image's container: %w", derr)
+		}
+	}()
+	root, err := o.Store.Mount(c.ID, "")
+	if err != nil {
+		return fmt.Errorf("%w: mounting step image %s: %v", ErrBuild, e.Ref, err)
+	}
+	defer func() { _, _ = o.Store.Unmount(c.ID, true) }()
+	bin := ""
+	for _, p := range stepImageBuildah {
+		if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+			bin = p
+			break
+		}
+	}
+	if bin == "" {
+		return fmt.Errorf("%w: %s has no buildah (looked for %s)", ErrStepImage, e.Ref, strings.Join(stepImageBuildah, ", "))
+	}
+	conf := filepath.Join(work, "storage.conf")
+	if err := os.WriteFile(conf, storageConf(o.Store), 0o644); err != nil {
+		return err
+	}
+	global := []string{"--root", o.Store.GraphRoot(), "--runroot", o.Store.RunRoot(), "--storage-driver", o.Store.GraphDriverName()}
+	binds := bindsFor(append([]string{work, o.Store.GraphRoot(), o.Store.RunRoot(), o.PolicyPath}, args...))
+	child := append([]string{stepImageCommand, root, fmt.Sprint(len(binds))}, binds...)
+	child = append(append(child, bin), append(global, args...)...)
+	cmd := reexec.CommandContext(ctx, child...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	cmd.Env = []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+		"BUILDAH_ISOLATION=chroot", "TMPDIR=/var/tmp", "CONTAINERS_STORAGE_CONF=" + conf,
+	}
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stdout = stdout
+	cmd.Stderr = &stderr
+	if o.Progress != nil {
+		cmd.Stderr = io.MultiWriter(o.Progress, &stderr)
+	}
+	err = cmd.Run()
+	var ee interface{ ExitCode() int }
+	switch {
+	case errors.As(err, &ee) && ee.ExitCode() == 125:
+		return fmt.Errorf("%w: entering step image %s: %s", ErrBuild, e.Ref, lastLine(stderr.String()))
+	case err != nil:
+		return fmt.Errorf("%w: %s: %v: %s", ErrBuild, e, err, lastLine(stderr.String()))
+	}
+	return nil
+}
+
+// ErrStepImage marks a build step image that cannot stand for the buildah that built the
+// image: it holds none, or another version.
+var ErrStepImage = errors.New("the build step's image cannot build")
+
+// storageConf points the CLI at this store, whatever the step image's storage.conf says.
+func storageConf(s storage.Store) []byte {
+	return fmt.Appendf(nil, "[storage]\ndriver = %q\ngraphroot = %q\nrunroot = %q\n", s.GraphDriverName(), s.GraphRoot(), s.RunRoot())
+}
+
+// bindsFor lists the folders to bind into the step image for paths and arguments naming
+// them: each absolute path (after the last "=" of a "key=value" argument) that exists, as
+// its folder, without one already bound under another.
+func bindsFor(args []string) []string {
+	var dirs []string
+	for _, a := range args {
+		if i := strings.LastIndexByte(a, '='); i >= 0 {
+			a = a[i+1:]
+		}
+		if !filepath.IsAbs(a) {
+			continue
+		}
+		info, err := os.Stat(a)
+		if err != nil {
+			continue
+		}
+		if !info.IsDir() {
+			a = filepath.Dir(a)
+		}
+		dirs = append(dirs, filepath.Clean(a))
+	}
+	slices.Sort(dirs)
+	var out []string
+	for _, d := range dirs {
+		if d == "/" {
+			continue
+		}
+		if n := len(out); n > 0 && (d == out[n-1] || strings.HasPrefix(d, out[n-1]+"/")) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
