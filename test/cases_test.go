@@ -144,6 +144,17 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		// Task 0.12 with CONTEXTUALIZE_SBOM=true: buildah 1.44's --save-stages
+		// --stage-labels give every stage's image io.buildah.stage.name and .base.
+		name:         "kbc-0.12",
+		testdata:     "multistage",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "CONTEXTUALIZE_SBOM": "true"},
+		buildah:      "1.44.0",
+		kbc:          true,
+		task:         world.TaskRun{Version: "0.12"},
+		reproducible: true,
+	},
+	{
 		name:         "clock",
 		params:       world.Params{"DOCKERFILE": "Containerfile"},
 		reproducible: false,

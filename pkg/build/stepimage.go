@@ -26,7 +26,7 @@ var stepImageBuildah = []string{"/usr/bin/buildah", "/usr/local/bin/buildah", "/
 // container of it, the store, the policy and every folder argv names bound in at their own
 // paths, the CLI run chrooted there in a mount namespace of its own.
 func (e Engine) runInImage(ctx context.Context, argv []string, o Options) (string, error) {
-	work, err := os.MkdirTemp("", "rebuild-step-image-")
+	work, err := workDir(o.Store)
 	if err != nil {
 		return "", err
 	}
@@ -56,6 +56,22 @@ func (e Engine) runInImage(ctx context.Context, argv []string, o Options) (strin
 	return strings.TrimPrefix(strings.TrimSpace(string(id)), "sha256:"), nil
 }
 
+// workDir makes a folder for one run of the step image's buildah under the store's graph
+// root, whose file system takes overlay upper folders (the store's driver's own), unlike
+// the step image's root: its /var/tmp, where buildah mounts overlays over build contexts,
+// is bound there.
+func workDir(s storage.Store) (string, error) {
+	parent := filepath.Join(s.GraphRoot(), "rebuild-step-image")
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", err
+	}
+	work, err := os.MkdirTemp(parent, "run-")
+	if err != nil {
+		return "", err
+	}
+	return work, os.Mkdir(filepath.Join(work, "var-tmp"), 0o1777)
+}
+
 func policyFlag(path string) []string {
 	if path == "" {
 		return nil
@@ -65,7 +81,7 @@ func policyFlag(path string) []string {
 
 // probeImage asks the step image's buildah its version.
 func (e Engine) probeImage(ctx context.Context, o Options) (string, error) {
-	work, err := os.MkdirTemp("", "rebuild-step-image-")
+	work, err := workDir(o.Store)
 	if err != nil {
 		return "", err
 	}
@@ -115,8 +131,12 @@ func (e Engine) inImage(ctx context.Context, work string, args []string, o Optio
 		return err
 	}
 	global := []string{"--root", o.Store.GraphRoot(), "--runroot", o.Store.RunRoot(), "--storage-driver", o.Store.GraphDriverName()}
-	binds := bindsFor(append([]string{work, o.Store.GraphRoot(), o.Store.RunRoot(), o.PolicyPath}, args...))
-	child := append([]string{stepImageCommand, root, fmt.Sprint(len(binds))}, binds...)
+	var binds []string // source, target pairs
+	for _, dir := range bindsFor(append([]string{work, o.Store.GraphRoot(), o.Store.RunRoot(), o.PolicyPath}, args...)) {
+		binds = append(binds, dir, dir)
+	}
+	binds = append(binds, filepath.Join(work, "var-tmp"), "/var/tmp")
+	child := append([]string{stepImageCommand, root, fmt.Sprint(len(binds) / 2)}, binds...)
 	child = append(append(child, bin), append(global, args...)...)
 	cmd := reexec.CommandContext(ctx, child...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}

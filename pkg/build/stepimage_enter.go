@@ -18,8 +18,9 @@ func init() {
 }
 
 // enterStepImage runs in a child started in a mount namespace of its own, with the
-// arguments ROOT N BIND... PROGRAM ARG...: it binds /proc, /dev, /sys and each BIND into
-// ROOT at its own path, chroots into ROOT and executes PROGRAM. It never returns.
+// arguments ROOT N (SOURCE TARGET)... PROGRAM ARG...: it binds /proc, /dev, /sys and each
+// SOURCE onto TARGET under ROOT, in order, chroots into ROOT and executes PROGRAM. It never
+// returns.
 func enterStepImage() {
 	err := enter(os.Args[1:])
 	fmt.Fprintf(os.Stderr, "rebuild: entering the step image: %v\n", err)
@@ -32,21 +33,21 @@ func enter(args []string) error {
 	}
 	root := args[0]
 	n, err := strconv.Atoi(args[1])
-	if err != nil || n < 0 || len(args) < 3+n {
+	if err != nil || n < 0 || len(args) < 3+2*n {
 		return fmt.Errorf("bad bind count %q", args[1])
 	}
-	binds, program := args[2:2+n], args[2+n:]
+	binds, program := args[2:2+2*n], args[2+2*n:]
 	// Nothing mounted here may reach the parent namespace.
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)
 	}
 	for _, dir := range []string{"/proc", "/dev", "/sys"} {
-		if err := bind(root, dir, unix.MS_REC); err != nil {
+		if err := bind(root, dir, dir, unix.MS_REC); err != nil {
 			return err
 		}
 	}
-	for _, dir := range binds {
-		if err := bind(root, dir, 0); err != nil {
+	for i := 0; i < len(binds); i += 2 {
+		if err := bind(root, binds[i], binds[i+1], 0); err != nil {
 			return err
 		}
 	}
@@ -59,10 +60,10 @@ func enter(args []string) error {
 	return unix.Exec(program[0], program, os.Environ())
 }
 
-// bind mounts dir onto the same path under root, making the mount point if needed; the
-// image's symbolic links are followed within root, never out of it.
-func bind(root, dir string, flags uintptr) error {
-	target, err := securejoin.SecureJoin(root, dir)
+// bind mounts dir onto path under root, making the mount point if needed; the image's
+// symbolic links are followed within root, never out of it.
+func bind(root, dir, path string, flags uintptr) error {
+	target, err := securejoin.SecureJoin(root, path)
 	if err != nil {
 		return err
 	}

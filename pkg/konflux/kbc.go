@@ -7,15 +7,24 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/semver"
 )
 
 // kbc is the build step of buildah-oci-ta 0.10 and 0.11: `konflux-build-cli image build`, which
 // drives the buildah CLI (konflux-ci/konflux-build-cli pkg/commands/build.go and
 // pkg/cliwrappers/buildah.go at 1097e91, with the task's flags from
-// task/buildah-oci-ta/0.10 in konflux-ci/build-definitions at c00f1e0a).
-type kbc struct{}
+// task/buildah-oci-ta/0.10 in konflux-ci/build-definitions at c00f1e0a; 0.12 from
+// task/buildah-oci-ta/buildah-oci-ta.yaml 0.12.2 in konflux-ci/container-build-catalog).
+type kbc struct {
+	// stageLabels: with CONTEXTUALIZE_SBOM=true (and SBOM generation on) the task asks for
+	// builder metadata (--builder-metadata-output), for which konflux-build-cli passes
+	// --save-stages --stage-labels to a buildah of 1.44 or later (0.12 on): every stage's
+	// image, the final one included, gets io.buildah.stage.name and io.buildah.stage.base.
+	stageLabels bool
+}
 
-func (kbc) replay(t Task, in ReplayInput) (Replay, error) {
+func (k kbc) replay(t Task, in ReplayInput) (Replay, error) {
 	created, err := t.buildTimeRFC3339(in.Now)
 	if err != nil {
 		return Replay{}, &Problem{KindBadParams, err.Error()}
@@ -59,6 +68,9 @@ func (kbc) replay(t Task, in ReplayInput) (Replay, error) {
 	r.LabelPairs = append(r.LabelPairs, r.Labels...)
 	if t.SourceDateEpoch == "" {
 		r.LabelPairs = append(r.LabelPairs, "io.buildah.version="+in.BuildahVersion)
+	}
+	if k.stageLabels && t.ContextualizeSBOM && !t.SkipSBOMGeneration && semverAtLeast(in.BuildahVersion, "1.44.0") {
+		r.Flags = append(r.Flags, "--save-stages", "--stage-labels")
 	}
 	// Nothing is injected with a target stage.
 	if !t.SkipInjections && t.TargetStage == "" {
@@ -138,6 +150,7 @@ func (kbc) argv(p *Prepared, r Replay, f taskFiles) []string {
 	// The step's environment's defaults, pinned; ulimits because buildah otherwise raises them,
 	// which needs CAP_SYS_RESOURCE.
 	a = append(a, "--layers=false", "--format=oci", "--isolation=chroot", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096")
+	a = append(a, r.Flags...)
 	if t.SourceDateEpoch == "" {
 		a = append(a, "--source-date-epoch=")
 	}
@@ -203,6 +216,12 @@ func unquote(s string) string {
 		return strings.ReplaceAll(s[1:len(s)-1], `\"`, `"`)
 	}
 	return s
+}
+
+// semverAtLeast reports whether buildah version v (1.44.0, 1.45.0-dev) is min or later;
+// a version that is not one is not.
+func semverAtLeast(v, min string) bool {
+	return semver.IsValid("v"+v) && semver.Compare("v"+v, "v"+min) >= 0
 }
 
 func boolString(b bool) string {

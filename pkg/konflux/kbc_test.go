@@ -121,3 +121,30 @@ func TestKonfluxBuildCLINoInjection(t *testing.T) {
 		}
 	}
 }
+
+// TestKBCStageLabels: from 0.12, CONTEXTUALIZE_SBOM=true with SBOM generation on adds
+// --save-stages --stage-labels, with a buildah of 1.44 or later only.
+func TestKBCStageLabels(t *testing.T) {
+	for _, tc := range []struct {
+		profile, buildah    string
+		contextualize, skip bool
+		want                bool
+	}{
+		{"konflux-build-cli/0.12", "1.44.0", true, false, true},
+		{"konflux-build-cli/0.12", "1.45.1", true, false, true},
+		{"konflux-build-cli/0.12", "1.43.1", true, false, false},
+		{"konflux-build-cli/0.12", "1.44.0", false, false, false},
+		{"konflux-build-cli/0.12", "1.44.0", true, true, false},
+		{"konflux-build-cli/0.10", "1.44.0", true, false, false},
+	} {
+		task := DefaultTask()
+		task.ContextualizeSBOM, task.SkipSBOMGeneration = tc.contextualize, tc.skip
+		r, err := (&Build{Profile: profileNamed(tc.profile), Task: task}).Replay(ReplayInput{Arch: "x86_64", BuildahVersion: tc.buildah})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Equal(r.Flags, []string{"--save-stages", "--stage-labels"}); got != tc.want {
+			t.Errorf("%+v: flags %q, want the stage flags %v", tc, r.Flags, tc.want)
+		}
+	}
+}

@@ -155,6 +155,8 @@ func taskFromParams(p provenance.Params) Task {
 	flag("ICM_KEEP_COMPAT_LOCATION", &t.ICMKeepCompatLocation)
 	flag("SQUASH", &t.Squash)
 	flag("HERMETIC", &t.Hermetic)
+	flag("CONTEXTUALIZE_SBOM", &t.ContextualizeSBOM)
+	flag("SKIP_SBOM_GENERATION", &t.SkipSBOMGeneration)
 	t.recordedEpoch = p.Has("SOURCE_DATE_EPOCH")
 	return t
 }

@@ -100,6 +100,16 @@ var profiles = []*Profile{
 		Buildah: map[string]string{"0.10": "1.44.0", "0.11": "1.44.0"},
 		rules:   kbc{},
 	},
+	{
+		// 0.12: CONTEXTUALIZE_SBOM (now false by default) adds stage labels. 0.13's
+		// compression formats are not covered: no source of it was read.
+		Name:     "konflux-build-cli/0.12",
+		Tasks:    scriptTasks,
+		Versions: []string{"0.12"},
+		Formats:  []string{"oci"},
+		Buildah:  map[string]string{"0.12": "1.44.0"},
+		rules:    kbc{stageLabels: true},
+	},
 }
 
 // Profiles lists the replay profiles, for `rebuild plan` and `rebuild version`.
@@ -178,11 +188,14 @@ func (b *Build) DefaultBuildah() string {
 }
 
 // Buildah is the buildah version that built the image and why it is that one: recorded, the
-// version the published image's labels.json names, when known; else the one the task version
-// shipped; "" when neither says.
+// version the published image's labels.json names, when known; else the one the build step's
+// image is known to hold; else the one the task version shipped; "" when none says.
 func (b *Build) Buildah(recorded string) (version, why string) {
 	if recorded != "" {
 		return recorded, "the published image's labels.json names it"
+	}
+	if v := StepImageBuildah(b.Record.BuilderImage); v != "" {
+		return v, "the build step's image holds it"
 	}
 	if v := b.DefaultBuildah(); v != "" {
 		return v, "task " + b.Bundle.Task + " " + b.Bundle.Version + " shipped it"

@@ -23,6 +23,8 @@ type Replay struct {
 	LabelPairs []string
 	// Injected are the lines the task appends to its copy of the Containerfile.
 	Injected []string
+	// Flags are the other buildah flags the task version adds that change the image.
+	Flags []string
 }
 
 // ReplayInput is what the replay depends on besides the task's parameters.

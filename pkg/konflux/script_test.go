@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
 
 // TestScriptChanges replays each change the script went through within a patch line, on
@@ -102,5 +104,22 @@ func TestScriptTimestampGivesCreated(t *testing.T) {
 		if !slices.Contains(r.Labels, want) || !slices.Contains(r.Annotations, want) || !slices.Contains(r.LabelPairs, want) {
 			t.Errorf("%s: labels %q annotations %q, want %s in both", tc.param, r.Labels, r.Annotations, want)
 		}
+	}
+}
+
+// TestBuildahOfStepImage: a known konflux-build-cli step image says which buildah built, when
+// labels.json does not; labels.json wins.
+func TestBuildahOfStepImage(t *testing.T) {
+	old := "quay.io/konflux-ci/konflux-build-cli@sha256:949367ed2d1d2b9d8c23a5b26a9314eb28a01036a7e48496d38ec56cc720e06d"
+	b := &Build{Record: &provenance.Task{BuilderImage: old}, Bundle: Bundle{Task: "task-buildah-oci-ta", Version: "0.10"}, Profile: profileNamed("konflux-build-cli/0.10")}
+	if v, why := b.Buildah(""); v != "1.43.1" || !strings.Contains(why, "step") {
+		t.Errorf("Buildah() = %s (%s), want 1.43.1 from the step image", v, why)
+	}
+	if v, _ := b.Buildah("1.44.0"); v != "1.44.0" {
+		t.Errorf("Buildah(1.44.0) = %s", v)
+	}
+	b.Record.BuilderImage = "quay.io/konflux-ci/konflux-build-cli@sha256:" + strings.Repeat("1", 64)
+	if v, why := b.Buildah(""); v != "1.44.0" || !strings.Contains(why, "shipped") {
+		t.Errorf("Buildah() = %s (%s), want 1.44.0 the task shipped", v, why)
 	}
 }

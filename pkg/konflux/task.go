@@ -34,6 +34,8 @@ type Task struct {
 	ICMKeepCompatLocation  bool
 	Squash                 bool
 	Hermetic               bool
+	ContextualizeSBOM      bool // CONTEXTUALIZE_SBOM
+	SkipSBOMGeneration     bool // SKIP_SBOM_GENERATION
 
 	recordedEpoch bool // SOURCE_DATE_EPOCH was a parameter of the task at all
 }

@@ -149,7 +149,7 @@ func (p *Plan) planTask(c konflux.Choice, commitTimestamp string, env Env, ev Ev
 		p.add(CodeBadParams, "%v", err)
 		return
 	}
-	p.Labels, p.Annotations, p.Injected = r.Labels, r.Annotations, r.Injected
+	p.Labels, p.Annotations, p.Injected, p.Flags = r.Labels, r.Annotations, r.Injected, r.Flags
 	if !task.SkipInjections {
 		p.LabelsJSON = r.LabelPairs
 	}

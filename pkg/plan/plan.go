@@ -23,6 +23,7 @@ type Plan struct {
 	Labels          []string      `json:"labels"`
 	Annotations     []string      `json:"annotations"`
 	Injected        []string      `json:"injected"`
+	Flags           []string      `json:"flags"` // other buildah flags the task version adds
 	// LabelsJSON are the key=value pairs labels.json is made of, in order, before the base
 	// image's labels are merged in (when INHERIT_BASE_IMAGE_LABELS is true).
 	LabelsJSON []string  `json:"labelsJsonPairs"`

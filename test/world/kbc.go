@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 // KBCBuild builds the checkout source as task buildah-oci-ta 0.10 does: its build step runs
@@ -13,9 +15,16 @@ import (
 // konflux-ci/build-definitions task/buildah-oci-ta/0.10 at c00f1e0a), and konflux-build-cli
 // runs the buildah CLI at buildah. It returns the image ID.
 //
+// For task 0.12 with CONTEXTUALIZE_SBOM=true the task asks konflux-build-cli for builder
+// metadata, for which konflux-build-cli (from 5e73daf, 2026-07-14) passes --save-stages
+// --stage-labels to buildah 1.44. The world's konflux-build-cli is older (5e73daf needs a
+// module the Go module proxy does not serve): it gets the two flags as extra buildah
+// arguments, which it passes before the context, as 5e73daf passes them before the ignore
+// file (boolean flags: the place does not change the build).
+//
 // konflux-build-cli re-executes itself in a user namespace, as the task's step does after
 // adding "root:1:4294967294" to /etc/subuid and /etc/subgid: those lines must be there.
-func (w *World) KBCBuild(ctx context.Context, source string, p Params, s Store, buildah string) (string, error) {
+func (w *World) KBCBuild(ctx context.Context, source string, p Params, s Store, buildah, taskVersion string) (string, error) {
 	if w.Tools.KBC == "" {
 		return "", fmt.Errorf("no konflux-build-cli: set REBUILD_KBC to a konflux-build-cli binary")
 	}
@@ -71,6 +80,9 @@ func (w *World) KBCBuild(ctx context.Context, source string, p Params, s Store, 
 		if v := p.Array(a[1]); len(v) > 0 {
 			args = append(append(args, a[0]), v...)
 		}
+	}
+	if semver.Compare("v"+taskVersion, "v0.12") >= 0 && p.String("CONTEXTUALIZE_SBOM") == "true" && p.String("SKIP_SBOM_GENERATION") != "true" {
+		args = append(args, "--", "--save-stages", "--stage-labels")
 	}
 	// BUILDAH_ISOLATION=chroot as the step image sets it: RUN steps share the step's network.
 	env := []string{"PATH=" + bin + ":/usr/bin:/bin:/usr/sbin:/sbin", "CONTAINERS_STORAGE_CONF=" + conf, "HOME=/root", "BUILDAH_ISOLATION=chroot"}

@@ -83,8 +83,8 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	}
 	taskVersion := b.Task.Version
 	if b.KBC {
-		taskVersion = "0.10"
-		pub.BuildID, err = w.KBCBuild(ctx, source, pub.Params, store, buildah)
+		taskVersion = cmpOr(taskVersion, "0.10")
+		pub.BuildID, err = w.KBCBuild(ctx, source, pub.Params, store, buildah, taskVersion)
 	} else {
 		pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store, buildah, b.Task)
 	}
