@@ -4,7 +4,8 @@
 # An independent re-implementation, with the buildah CLI, of what the "build" step of
 # Konflux's buildah-oci-ta 0.8 task (konflux-ci/build-definitions,
 # task/buildah-oci-ta/0.8/buildah-oci-ta.yaml, app.kubernetes.io/version 0.8.3), and with
-# TASK_VERSION/TASK_STARTED of 0.5 to 0.7 (read at commit c00f1e0a, archived-tasks/), does to its
+# TASK_VERSION/TASK_STARTED of 0.4 to 0.7 (read at commit c00f1e0a, archived-tasks/, and the
+# history of task/buildah-oci-ta/<version>/), does to its
 # inputs before and while it runs `buildah build`: Containerfile lookup and copy, labels.json
 # injection, ignore file copy, and the exact flags, labels and annotations, in the task's
 # order. rebuild's in-process replay must produce the same image ID as this script.
@@ -25,10 +26,10 @@
 #   ADDITIONAL_VOLUME_MOUNTS (not a parameter but read by the step, like the task)
 #
 # Not task parameters:
-#   TASK_VERSION       the task's major.minor, 0.5 to 0.9 (default 0.8); the script's
+#   TASK_VERSION       the task's major.minor, 0.4 to 0.9 (default 0.8); the script's
 #                      rules as that version's task/buildah-oci-ta/<version>/ had them
 #   TASK_STARTED       when the TaskRun started (RFC 3339; default: the version's last
-#                      state): three rules changed within patch lines (see "rules" below)
+#                      state): rules changed within patch lines (see "rules" below)
 #   BUILDAH            buildah CLI (default: .ci/bin/buildah of this checkout, else on PATH)
 #   DOCKERFILE_JSON    dockerfile-json (default: .ci/bin/dockerfile-json, else on PATH)
 #   JQ                 jq (default: jq)
@@ -104,8 +105,8 @@ TASK_STARTED=${TASK_STARTED:-}
 # introduced, at TASK_STARTED (a later version always has it; the version itself from the
 # committer time, on build-definitions' main, of the commit that brought it).
 case $TASK_VERSION in
-0.5 | 0.6 | 0.7 | 0.8 | 0.9) ;;
-*) die "TASK_VERSION $TASK_VERSION: this script plays 0.5 to 0.9" ;;
+0.4 | 0.5 | 0.6 | 0.7 | 0.8 | 0.9) ;;
+*) die "TASK_VERSION $TASK_VERSION: this script plays 0.4 to 0.9" ;;
 esac
 started_s=$(date -u -d "${TASK_STARTED:-9999-12-31T00:00:00Z}" +%s) || die "TASK_STARTED $TASK_STARTED is not a date"
 since() { # version date
@@ -117,6 +118,16 @@ since() { # version date
     [ "$(printf '%s\n%s\n' "$v" "$TASK_VERSION" | sort -V | head -n1)" = "$v" ]
   fi
 }
+# 2bae316b and bdce7ea0, 0.4: labels.json, BUILD_TIMESTAMP and build-date with Z; before,
+# build-date led the labels, the wall clock as %Y-%m-%dT%H:%M:%S, and nothing was injected.
+writes_labels_json=false
+since 0.4 2025-09-01T13:33:01Z && writes_labels_json=true
+# 77807749, 0.4: the revision label and annotation beside vcs-ref.
+revision_label=false
+since 0.4 2025-09-15T05:31:07Z && revision_label=true
+# 6522f602, 0.5: the ignore file copy letting labels.json in.
+ignore_file_copy=false
+since 0.5 2025-09-16T16:26:12Z && ignore_file_copy=true
 # fb0f7048, 0.6: labels.json to /usr/share/buildinfo (and /root/buildinfo with
 # ICM_KEEP_COMPAT_LOCATION); before, `COPY labels.json /root/buildinfo/labels.json` only.
 usr_share_buildinfo=false
@@ -127,7 +138,7 @@ since 0.7 2025-11-26T01:17:45Z && created_always=true
 # 7f3d27d6, 0.8: --build-arg-file; before, the file's lines as --build-arg flags.
 build_arg_file_flag=false
 since 0.8 2026-02-16T16:22:27Z && build_arg_file_flag=true
-log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag"
+log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag"
 
 BUILDAH=${BUILDAH:-$(default_tool buildah)}
 DOCKERFILE_JSON=${DOCKERFILE_JSON:-$(default_tool dockerfile-json)}
@@ -300,84 +311,98 @@ if [ -n "${ADDITIONAL_VOLUME_MOUNTS-}" ]; then
 fi
 
 # ---- default labels and annotations ----------------------------------------------------
-label_flags=(--label "architecture=$(uname -m)" --label "vcs-type=git")
-if [ -n "$COMMIT_SHA" ]; then
-  label_flags+=(--label "vcs-ref=$COMMIT_SHA" --label "org.opencontainers.image.revision=$COMMIT_SHA")
-  annotation_flags+=(--annotation "org.opencontainers.image.revision=$COMMIT_SHA")
-fi
-if [ -n "$SOURCE_URL" ]; then
-  label_flags+=(--label "org.opencontainers.image.source=$SOURCE_URL")
-  annotation_flags+=(--annotation "org.opencontainers.image.source=$SOURCE_URL")
-fi
-[ -n "$IMAGE_EXPIRES_AFTER" ] && label_flags+=(--label "quay.expires-after=$IMAGE_EXPIRES_AFTER")
-if [ -n "$BUILD_TIMESTAMP" ]; then
-  created=$(date -u -d "@$BUILD_TIMESTAMP" +'%Y-%m-%dT%H:%M:%SZ')
+if [ "$writes_labels_json" = false ]; then
+  # 0.4 before 2025-09-01: build-date first, the wall clock without Z; no created label.
+  label_flags=(--label "build-date=$(date -u +'%Y-%m-%dT%H:%M:%S')" --label "architecture=$(uname -m)" --label "vcs-type=git")
+  [ -n "$COMMIT_SHA" ] && label_flags+=(--label "vcs-ref=$COMMIT_SHA")
+  [ -n "$IMAGE_EXPIRES_AFTER" ] && label_flags+=(--label "quay.expires-after=$IMAGE_EXPIRES_AFTER")
 else
-  created=$(date -u +'%Y-%m-%dT%H:%M:%SZ') # not reproducible, as in the task
-fi
-label_flags+=(--label "build-date=$created")
-with_created=$created_always
-[ -n "$BUILD_TIMESTAMP" ] && with_created=true
-if [ "$with_created" = true ]; then
-  label_flags+=(--label "org.opencontainers.image.created=$created")
-  annotation_flags+=(--annotation "org.opencontainers.image.created=$created")
+  label_flags=(--label "architecture=$(uname -m)" --label "vcs-type=git")
+  if [ -n "$COMMIT_SHA" ]; then
+    label_flags+=(--label "vcs-ref=$COMMIT_SHA")
+    if [ "$revision_label" = true ]; then
+      label_flags+=(--label "org.opencontainers.image.revision=$COMMIT_SHA")
+      annotation_flags+=(--annotation "org.opencontainers.image.revision=$COMMIT_SHA")
+    fi
+  fi
+  if [ -n "$SOURCE_URL" ]; then
+    label_flags+=(--label "org.opencontainers.image.source=$SOURCE_URL")
+    annotation_flags+=(--annotation "org.opencontainers.image.source=$SOURCE_URL")
+  fi
+  [ -n "$IMAGE_EXPIRES_AFTER" ] && label_flags+=(--label "quay.expires-after=$IMAGE_EXPIRES_AFTER")
+  if [ -n "$BUILD_TIMESTAMP" ]; then
+    created=$(date -u -d "@$BUILD_TIMESTAMP" +'%Y-%m-%dT%H:%M:%SZ')
+  else
+    created=$(date -u +'%Y-%m-%dT%H:%M:%SZ') # not reproducible, as in the task
+  fi
+  label_flags+=(--label "build-date=$created")
+  with_created=$created_always
+  [ -n "$BUILD_TIMESTAMP" ] && with_created=true
+  if [ "$with_created" = true ]; then
+    label_flags+=(--label "org.opencontainers.image.created=$created")
+    annotation_flags+=(--annotation "org.opencontainers.image.created=$created")
+  fi
 fi
 # Explicit LABELS come after the defaults: for a key given twice the last one wins.
 for l in "${extra_labels[@]}"; do label_flags+=(--label "$l"); done
 
-# ---- labels.json -----------------------------------------------------------------------
-# The final base image's labels (if inherited and the last stage, followed through
-# `FROM <stage>`, is an image), deep-merged with key=value pairs: the label flags, created,
-# io.buildah.version, then every LABEL instruction of every stage with quotes deleted.
-base_labels=$work/base_images_labels.json
-: >"$base_labels"
-if [[ $INHERIT_BASE_IMAGE_LABELS == "true" ]] && [[ -n $base_images ]]; then
-  # shellcheck disable=SC2016 # jq variables
-  final_base=$("$JQ" -r '.Stages as $all |
-    def root($s): if $s.From.Stage then root($all[$s.From.Stage.Index]) else $s end;
-    root(.Stages[-1]) | if .From.Scratch or (.BaseName | test("^oci-archive:")) then empty
-    else .BaseName end' "$parsed" | tr -d "\"'")
-  if [[ -n $final_base ]]; then
-    # As in the task: pull policy "missing", TLS verified whatever TLSVERIFY says (mark a
-    # loopback test registry insecure in registries.conf instead).
-    bah pull "${policy[@]}" "$final_base" >/dev/null
-    bah inspect "$final_base" | "$JQ" '.OCIv1.config.Labels' >"$base_labels"
-  fi
-fi
-
-label_pairs=()
-for l in "${label_flags[@]}"; do
-  [ "$l" != "--label" ] && label_pairs+=("$l")
-done
-[ "$with_created" = true ] && label_pairs+=("org.opencontainers.image.created=$created")
-label_pairs+=("io.buildah.version=$(bah version --json | "$JQ" -r '.version')")
-while IFS= read -r l; do
-  label_pairs+=("$l")
-done < <("$JQ" -r '.Stages[].Commands[] | select(.Name == "LABEL") | .Labels[]
-  | "\(.Key)=\(.Value)"' "$parsed" | sed 's/"//g')
-
-# Split each pair at "=" keeping the first two pieces; keys keep their first position.
-image_labels=$work/image_labels.json
-printf '%s\n' "${label_pairs[@]}" | "$JQ" -Rn '[inputs | select(length > 0)]
-  | map(split("=") | {(.[0]): (.[1] // "")}) | add' >"$image_labels"
-"$JQ" -s '(.[0] // {}) * (.[1] // {})' "$base_labels" "$image_labels" >"$ctx_dir/labels.json"
-"$JQ" '.' "$ctx_dir/labels.json" >&2
-
-if [ "$SKIP_INJECTIONS" = "false" ] && [ "$usr_share_buildinfo" = false ]; then
-  printf '\n%s\n' 'COPY labels.json /root/buildinfo/labels.json' >>"$cf_copy"
-elif [ "$SKIP_INJECTIONS" = "false" ]; then
-  {
-    echo ""
-    echo 'COPY labels.json /usr/share/buildinfo/labels.json'
-    if [ "$ICM_KEEP_COMPAT_LOCATION" = "true" ]; then
-      echo 'COPY labels.json /root/buildinfo/labels.json'
+# ---- labels.json (from 2025-09-01) ----------------------------------------------------
+if [ "$writes_labels_json" = true ]; then
+  # The final base image's labels (if inherited and the last stage, followed through
+  # `FROM <stage>`, is an image), deep-merged with key=value pairs: the label flags, created,
+  # io.buildah.version, then every LABEL instruction of every stage with quotes deleted.
+  base_labels=$work/base_images_labels.json
+  : >"$base_labels"
+  if [[ $INHERIT_BASE_IMAGE_LABELS == "true" ]] && [[ -n $base_images ]]; then
+    # shellcheck disable=SC2016 # jq variables
+    final_base=$("$JQ" -r '.Stages as $all |
+      def root($s): if $s.From.Stage then root($all[$s.From.Stage.Index]) else $s end;
+      root(.Stages[-1]) | if .From.Scratch or (.BaseName | test("^oci-archive:")) then empty
+      else .BaseName end' "$parsed" | tr -d "\"'")
+    if [[ -n $final_base ]]; then
+      # As in the task: pull policy "missing", TLS verified whatever TLSVERIFY says (mark a
+      # loopback test registry insecure in registries.conf instead).
+      bah pull "${policy[@]}" "$final_base" >/dev/null
+      bah inspect "$final_base" | "$JQ" '.OCIv1.config.Labels' >"$base_labels"
     fi
-  } >>"$cf_copy"
+  fi
+
+  label_pairs=()
+  for l in "${label_flags[@]}"; do
+    [ "$l" != "--label" ] && label_pairs+=("$l")
+  done
+  [ "$with_created" = true ] && label_pairs+=("org.opencontainers.image.created=$created")
+  label_pairs+=("io.buildah.version=$(bah version --json | "$JQ" -r '.version')")
+  while IFS= read -r l; do
+    label_pairs+=("$l")
+  done < <("$JQ" -r '.Stages[].Commands[] | select(.Name == "LABEL") | .Labels[]
+    | "\(.Key)=\(.Value)"' "$parsed" | sed 's/"//g')
+
+  # Split each pair at "=" keeping the first two pieces; keys keep their first position.
+  image_labels=$work/image_labels.json
+  printf '%s\n' "${label_pairs[@]}" | "$JQ" -Rn '[inputs | select(length > 0)]
+    | map(split("=") | {(.[0]): (.[1] // "")}) | add' >"$image_labels"
+  "$JQ" -s '(.[0] // {}) * (.[1] // {})' "$base_labels" "$image_labels" >"$ctx_dir/labels.json"
+  "$JQ" '.' "$ctx_dir/labels.json" >&2
+
+  if [ "$SKIP_INJECTIONS" = "false" ] && [ "$usr_share_buildinfo" = false ]; then
+    printf '\n%s\n' 'COPY labels.json /root/buildinfo/labels.json' >>"$cf_copy"
+  elif [ "$SKIP_INJECTIONS" = "false" ]; then
+    {
+      echo ""
+      echo 'COPY labels.json /usr/share/buildinfo/labels.json'
+      if [ "$ICM_KEEP_COMPAT_LOCATION" = "true" ]; then
+        echo 'COPY labels.json /root/buildinfo/labels.json'
+      fi
+    } >>"$cf_copy"
+  fi
 fi
 
 # Keep labels.json (and content-sets.json) out of the ignore file's reach.
 ignore=""
-if [ -f "$ctx_dir/.containerignore" ]; then
+if [ "$ignore_file_copy" = false ]; then
+  : # before 2025-09-16 the task passed none: buildah reads the context's own
+elif [ -f "$ctx_dir/.containerignore" ]; then
   ignore=$ctx_dir/.containerignore
 elif [ -f "$ctx_dir/.dockerignore" ]; then
   ignore=$ctx_dir/.dockerignore

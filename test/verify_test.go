@@ -91,6 +91,16 @@ func TestVerify(t *testing.T) {
 			exit:    1, want: []string{": timestamps only", "building with buildah 1.41.5 ("},
 		},
 		{
+			// Task 0.4 on 2025-09-10: labels.json in /root/buildinfo/ (and, by COPY ., in
+			// /src/), no revision label, no ignore file copy (buildah reads .containerignore).
+			name: "verify-task-0.4", fixture: "kbc-0.10",
+			params: world.Params{"DOCKERFILE": "Containerfile", "ANNOTATIONS_FILE": "annotations.txt", "BUILD_TIMESTAMP": "1757000000",
+				"SOURCE_DATE_EPOCH": nil, "REWRITE_TIMESTAMP": nil, "OMIT_HISTORY": nil, "SKIP_INJECTIONS": nil, "ENV_VARS": nil, "SOURCE_URL": nil},
+			task:    world.TaskRun{Version: "0.4", Started: time.Date(2025, 9, 10, 9, 0, 0, 0, time.UTC)},
+			buildah: "1.41.5",
+			exit:    1, want: []string{": timestamps only"},
+		},
+		{
 			name: "verify-git", fixture: "verify-git",
 			exit: 1, want: []string{"rebuild: verify: different", "/src/.git/"},
 		},

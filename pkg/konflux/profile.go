@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
@@ -21,6 +22,8 @@ type Profile struct {
 	StepImages []string
 	// Formats are the BUILDAH_FORMAT values it replays.
 	Formats []string
+	// From is the earliest TaskRun start replayed (zero: any); an earlier one is refused.
+	From time.Time
 	// Buildah is the buildah version the build step's image held, by task version, where
 	// one alone was shipped with it: what a rebuild uses when the image does not say.
 	Buildah map[string]string
@@ -59,12 +62,25 @@ var never = change{never: true}
 // state, `git log task/buildah*/<version>` for the changes).
 var profiles = []*Profile{
 	{
+		// 0.4 (2025-02-06 to 2025-09-16), from b170025a (2025-04-11), when content-sets.json
+		// went into the Containerfile: before, an icm step committed a layer of its own
+		// after the build, which is not replayed. labels.json (/root/buildinfo/ alone),
+		// BUILD_TIMESTAMP, build-date with "Z" and the created label with a timestamp from
+		// 2bae316b and bdce7ea0; the revision label and annotation from 77807749; no ignore
+		// file copy. Its images ran buildah -dev builds, then 1.40.1, 1.41.1, 1.41.3.
+		Name: "buildah/0.4", Tasks: scriptTasks, Versions: []string{"0.4"}, Formats: scriptFormats,
+		From: since("2025-04-11T14:38:51Z").since,
+		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
+			writesLabelsJSON: since("2025-09-01T13:33:01Z"), revisionLabel: since("2025-09-15T05:31:07Z"), ignoreFileCopy: never},
+	},
+	{
 		// 0.5 (2025-09-16 to 2025-10-13): labels.json to /root/buildinfo/ only, the created
 		// label only with BUILD_TIMESTAMP (it had no SOURCE_DATE_EPOCH), the build-args file
 		// expanded into --build-arg flags. Its image ran buildah 1.41.x: only the image can
 		// tell which.
 		Name: "buildah/0.5", Tasks: scriptTasks, Versions: []string{"0.5"}, Formats: scriptFormats,
-		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never},
+		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
+			ignoreFileCopy: since("2025-09-16T16:26:12Z")},
 	},
 	{
 		// 0.6 (2025-10-10 to 2026-01-22): labels.json to /usr/share/buildinfo/ from fb0f7048;
@@ -144,6 +160,10 @@ func ProfileFor(t *provenance.Task) (*Profile, error) {
 	for _, p := range profiles {
 		if m == nil || !slices.Contains(p.Tasks, b.Task) || !slices.Contains(p.Versions, m[1]) {
 			continue
+		}
+		if !p.From.IsZero() && !t.StartedOn.IsZero() && t.StartedOn.Before(p.From) {
+			return nil, &Problem{KindNoProfile, fmt.Sprintf("%s, started %s: profile %s replays TaskRuns started from %s on", what,
+				t.StartedOn.UTC().Format(time.RFC3339), p.Name, p.From.UTC().Format(time.RFC3339))}
 		}
 		if len(p.StepImages) > 0 && !slices.Contains(p.StepImages, repositoryName(t.BuilderImage)) {
 			return nil, &Problem{KindNoProfile, fmt.Sprintf("%s: its build step image %s is not one profile %s covers", what, t.BuilderImage, p.Name)}

@@ -23,6 +23,15 @@ type script struct {
 	// usrShareBuildinfo: labels.json goes to /usr/share/buildinfo/ and, with
 	// ICM_KEEP_COMPAT_LOCATION, to /root/buildinfo/; before, to /root/buildinfo/ only.
 	usrShareBuildinfo change
+	// writesLabelsJSON: the task writes labels.json and takes BUILD_TIMESTAMP; before (0.4
+	// until 2025-09-01), build-date led the labels, the wall clock without "Z" (replayClock).
+	writesLabelsJSON change
+	// revisionLabel: org.opencontainers.image.revision is a label and an annotation beside
+	// vcs-ref; before, vcs-ref alone.
+	revisionLabel change
+	// ignoreFileCopy: the task passes a copy of the context's ignore file that lets
+	// labels.json in; before, buildah read the context's own.
+	ignoreFileCopy change
 }
 
 // change is when a rule came into a task version: never, always (the zero value), or for
@@ -48,15 +57,22 @@ func (c change) applies(started time.Time) bool {
 }
 
 func (s script) replay(t Task, in ReplayInput) (Replay, error) {
+	if !s.writesLabelsJSON.applies(t.Started) {
+		return replayClock(t, in), nil
+	}
 	created, err := t.buildTimestamp(in.Now)
 	if err != nil {
 		return Replay{}, &Problem{KindBadParams, err.Error()}
 	}
 	withCreated := s.createdAlways.applies(t.Started) || t.BuildTimestamp != "" || t.SourceDateEpoch != ""
 	r := Replay{Created: created}
+	revision := t.CommitSHA != "" && s.revisionLabel.applies(t.Started)
 	r.Labels = []string{"architecture=" + in.Arch, "vcs-type=git"}
 	if t.CommitSHA != "" {
-		r.Labels = append(r.Labels, "vcs-ref="+t.CommitSHA, "org.opencontainers.image.revision="+t.CommitSHA)
+		r.Labels = append(r.Labels, "vcs-ref="+t.CommitSHA)
+	}
+	if revision {
+		r.Labels = append(r.Labels, "org.opencontainers.image.revision="+t.CommitSHA)
 	}
 	if t.SourceURL != "" {
 		r.Labels = append(r.Labels, "org.opencontainers.image.source="+t.SourceURL)
@@ -73,7 +89,7 @@ func (s script) replay(t Task, in ReplayInput) (Replay, error) {
 	// Annotations: the file's lines, the parameter's, then the task's own.
 	r.Annotations = annotationFileLines(in.AnnotationsFile)
 	r.Annotations = append(r.Annotations, t.Annotations...)
-	if t.CommitSHA != "" {
+	if revision {
 		r.Annotations = append(r.Annotations, "org.opencontainers.image.revision="+t.CommitSHA)
 	}
 	if t.SourceURL != "" {
@@ -108,16 +124,42 @@ func (s script) replay(t Task, in ReplayInput) (Replay, error) {
 	return r, nil
 }
 
+// replayClock is 0.4 before 2bae316b and bdce7ea0 (2025-09-01): build-date first, the wall
+// clock without "Z" (there was no timestamp parameter), vcs-ref, no created label, no
+// annotations of the task's own, no labels.json.
+func replayClock(t Task, in ReplayInput) Replay {
+	created := in.Now.UTC().Format("2006-01-02T15:04:05")
+	r := Replay{Created: created, Labels: []string{"build-date=" + created, "architecture=" + in.Arch, "vcs-type=git"}}
+	if t.CommitSHA != "" {
+		r.Labels = append(r.Labels, "vcs-ref="+t.CommitSHA)
+	}
+	if t.ImageExpiresAfter != "" {
+		r.Labels = append(r.Labels, "quay.expires-after="+t.ImageExpiresAfter)
+	}
+	r.Labels = append(r.Labels, t.Labels...)
+	r.Annotations = append(annotationFileLines(in.AnnotationsFile), t.Annotations...)
+	return r
+}
+
+// labelsJSON is nil when the task wrote none.
 func (script) labelsJSON(base map[string]string, r Replay) []byte {
+	if r.LabelPairs == nil {
+		return nil
+	}
 	return LabelsJSON(base, r.LabelPairs)
 }
 
 // writeFiles writes labels.json into the context and a copy of its ignore file, if any, with
 // the injected files let in.
-func (script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
+func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
 	var f taskFiles
-	if err := writeNewFile(filepath.Join(p.ContextDir, "labels.json"), labelsJSON); err != nil {
-		return f, err
+	if labelsJSON != nil {
+		if err := writeNewFile(filepath.Join(p.ContextDir, "labels.json"), labelsJSON); err != nil {
+			return f, err
+		}
+	}
+	if !s.ignoreFileCopy.applies(p.Task.Started) {
+		return f, nil
 	}
 	for _, name := range []string{".containerignore", ".dockerignore"} {
 		data, err := os.ReadFile(filepath.Join(p.ContextDir, name))

@@ -1,6 +1,8 @@
 package konflux
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -121,5 +123,58 @@ func TestBuildahOfStepImage(t *testing.T) {
 	b.Record.BuilderImage = "quay.io/konflux-ci/konflux-build-cli@sha256:" + strings.Repeat("1", 64)
 	if v, why := b.Buildah(""); v != "1.44.0" || !strings.Contains(why, "shipped") {
 		t.Errorf("Buildah() = %s (%s), want 1.44.0 the task shipped", v, why)
+	}
+}
+
+// TestScript04: 0.4 before 2025-09-01 had build-date first (the wall clock, no "Z"), no
+// created label, no labels.json; the revision label came 2025-09-15; 0.4 passed no ignore
+// file copy, 0.5 from 2025-09-16T16:26:12Z.
+func TestScript04(t *testing.T) {
+	src := writeTree(t, map[string]string{"Containerfile": "FROM scratch\n", ".dockerignore": "*.md\n"})
+	at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
+	for _, tc := range []struct {
+		profile     string
+		started     time.Time
+		firstLabel  string
+		revision    bool
+		labelsJSON  bool
+		ignoreCopy  bool
+		annotations []string
+	}{
+		{"buildah/0.4", at("2025-08-01T00:00:00Z"), "build-date=1970-01-01T00:01:39", false, false, false, nil},
+		{"buildah/0.4", at("2025-09-10T00:00:00Z"), "architecture=x86_64", false, true, false, nil},
+		{"buildah/0.4", at("2025-09-15T06:00:00Z"), "architecture=x86_64", true, true, false, []string{"org.opencontainers.image.revision=abc"}},
+		{"buildah/0.5", at("2025-09-16T12:00:00Z"), "architecture=x86_64", true, true, false, []string{"org.opencontainers.image.revision=abc"}},
+		{"buildah/0.5", at("2025-09-17T00:00:00Z"), "architecture=x86_64", true, true, true, []string{"org.opencontainers.image.revision=abc"}},
+	} {
+		t.Run(tc.profile+" "+tc.started.Format(time.DateOnly), func(t *testing.T) {
+			task := DefaultTask()
+			task.Dockerfile, task.CommitSHA, task.Started = "Containerfile", "abc", tc.started
+			p, err := Prepare(src, task)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := &Build{Profile: profileNamed(tc.profile), Task: task}
+			inv, err := p.Invoke(b, nil, ReplayInput{Arch: "x86_64", BuildahVersion: "1.41.5", Now: time.Unix(99, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inv.Close()
+			r, _ := b.Replay(ReplayInput{Arch: "x86_64", Now: time.Unix(99, 0)})
+			if r.Labels[0] != tc.firstLabel || slices.Contains(r.Labels, "org.opencontainers.image.revision=abc") != tc.revision {
+				t.Errorf("labels %q: want %s first, revision label %v", r.Labels, tc.firstLabel, tc.revision)
+			}
+			if !slices.Equal(r.Annotations, tc.annotations) {
+				t.Errorf("annotations %q, want %q", r.Annotations, tc.annotations)
+			}
+			_, statErr := os.Stat(filepath.Join(src, "labels.json"))
+			if (inv.LabelsJSON != nil) != tc.labelsJSON || (statErr == nil) != tc.labelsJSON || (len(r.Injected) > 0) != tc.labelsJSON {
+				t.Errorf("labels.json %q written %v, injected %q: want %v", inv.LabelsJSON, statErr == nil, r.Injected, tc.labelsJSON)
+			}
+			if got := slices.Contains(inv.Argv, "--ignorefile"); got != tc.ignoreCopy {
+				t.Errorf("--ignorefile %v, want %v", got, tc.ignoreCopy)
+			}
+			_ = os.Remove(filepath.Join(src, "labels.json"))
+		})
 	}
 }

@@ -65,7 +65,12 @@ func TestPlanTaskVersions(t *testing.T) {
 		{file: "buildah-oci-ta-0.1.json", version: "0.1", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
 		{file: "buildah-oci-ta-0.2.json", version: "0.2", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
 		{file: "buildah-oci-ta-0.3.json", version: "0.3", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
-		{file: "buildah-oci-ta-0.4.json", version: "0.4", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
+		{
+			file: "buildah-oci-ta-0.4.json", version: "0.4", profile: "buildah/0.4", epoch: "clock", target: "linux/amd64",
+			findings: clock, exit: ExitDifferent,
+			labels:   append(append([]string{}, defaultLabels...), "build-date=2027-01-15T08:00:00Z"),
+			injected: []string{"COPY labels.json /root/buildinfo/labels.json"},
+		},
 		{
 			// 0.5 and 0.6 set the created label only with a timestamp (none here), and 0.5
 			// injects labels.json into /root/buildinfo/ alone.
