@@ -155,6 +155,14 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		// A package manager (busybox dpkg) installs packages pinned by sha256 into a new
+		// root, the final stage ships that root alone.
+		name:         "packages",
+		prepare:      pinnedPackages,
+		params:       world.Params{"DOCKERFILE": "Containerfile"},
+		reproducible: true,
+	},
+	{
 		name:         "clock",
 		params:       world.Params{"DOCKERFILE": "Containerfile"},
 		reproducible: false,

@@ -4,9 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rebuild-project/rebuild/test/world"
@@ -74,4 +77,55 @@ func payloadTarGz() ([]byte, error) {
 		return nil, fmt.Errorf("closing gzip: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// pinnedPackages builds the Debian packages the packages case installs (with dpkg-deb, their
+// bytes fixed by SOURCE_DATE_EPOCH and pinned file times) and packages/packages.lock, their
+// sha256 sums, into the fixture repository at dir: packages a build fetches, pinned by digest.
+func pinnedPackages(dir string) error {
+	out := filepath.Join(dir, "packages")
+	pkgs := []struct{ name, version, path, content string }{
+		{"hello-data", "2.1", "usr/share/hello/greeting", "hello from a pinned package\n"},
+		{"hello-tool", "1.0", "usr/bin/hello-tool", "#!/bin/sh\ncat /usr/share/hello/greeting\n"},
+	}
+	epoch := time.Unix(1767225600, 0)
+	var lock strings.Builder
+	for _, p := range pkgs {
+		root := filepath.Join(dir, ".build-"+p.name)
+		control := fmt.Sprintf("Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: rebuild e2e <e2e@example.test>\nDescription: a pinned package\n", p.name, p.version)
+		for name, data := range map[string]string{"DEBIAN/control": control, p.path: p.content} {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+				return err
+			}
+			if err := world.WriteFile(filepath.Join(root, name), []byte(data), 0o755); err != nil {
+				return err
+			}
+		}
+		if err := filepath.Walk(root, func(path string, _ os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Chtimes(path, epoch, epoch)
+		}); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return err
+		}
+		deb := fmt.Sprintf("%s_%s_all.deb", p.name, p.version)
+		cmd := exec.Command("dpkg-deb", "--root-owner-group", "-Zgzip", "--build", root, filepath.Join(out, deb))
+		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1767225600")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("dpkg-deb --build %s: %w: %s", p.name, err, msg)
+		}
+		if err := os.RemoveAll(root); err != nil {
+			return err
+		}
+		data, err := os.ReadFile(filepath.Join(out, deb))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&lock, "%x  %s\n", sha256.Sum256(data), deb)
+	}
+	return world.WriteFile(filepath.Join(out, "packages.lock"), []byte(lock.String()), 0o644)
 }
