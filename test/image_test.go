@@ -71,7 +71,6 @@ func TestBuilderImage(t *testing.T) {
 		t.Logf("image size: %s bytes", strings.TrimSpace(string(size)))
 	}
 
-	pub := publish(ctx, t, w, c, epoch.AddDate(0, 1, 0))
 	conf := filepath.Join(dir, "registries.conf")
 	if err := world.WriteFile(conf, []byte(fmt.Sprintf("[[registry]]\nlocation = %q\ninsecure = true\n", w.Registry)), 0o644); err != nil {
 		t.Fatal(err)
@@ -80,18 +79,26 @@ func TestBuilderImage(t *testing.T) {
 	args := podman("run", "--runtime", "runc", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
 		"--network", "host", "-v", conf+":/etc/containers/registries.conf:ro",
 		"-i", "--rm", "--privileged", "-v", "/mnt", builder, "rebuild")
-	run := exec.CommandContext(ctx, w.Tools.Podman, args...)
-	run.Stdin = bytes.NewReader(pub.Attestation)
-	stderr.Reset()
-	run.Stderr = &stderr
-	start = time.Now()
-	out, err = run.Output()
-	if err != nil {
-		t.Fatalf("podman run %s rebuild: %v; stderr:\n%s", builder, err, tail(stderr.String(), 4000))
-	}
-	t.Logf("podman run to the printed ID: %s", time.Since(start).Round(time.Millisecond))
-	if id := string(out); id != pub.ImageID+"\n" {
-		t.Errorf("the builder image printed %q, podman pull printed %s; stderr:\n%s", id, pub.ImageID, tail(stderr.String(), 4000))
+	// The second image was built by a buildah no engine in the image has: the buildah of its
+	// build step image builds it, inside the builder's container.
+	for i, c := range []e2eCase{c, builderImageCase(t, "step-image")} {
+		pub := publish(ctx, t, w, c, epoch.AddDate(0, 1, i))
+		run := exec.CommandContext(ctx, w.Tools.Podman, args...)
+		run.Stdin = bytes.NewReader(pub.Attestation)
+		stderr.Reset()
+		run.Stderr = &stderr
+		start = time.Now()
+		out, err = run.Output()
+		if err != nil {
+			t.Fatalf("podman run %s rebuild (%s): %v; stderr:\n%s", builder, c.name, err, tail(stderr.String(), 4000))
+		}
+		t.Logf("%s: podman run to the printed ID: %s", c.name, time.Since(start).Round(time.Millisecond))
+		if id := string(out); id != pub.ImageID+"\n" {
+			t.Errorf("%s: the builder image printed %q, podman pull printed %s; stderr:\n%s", c.name, id, pub.ImageID, tail(stderr.String(), 4000))
+		}
+		if c.buildah != "" && !strings.Contains(stderr.String(), "(the build step's image ") {
+			t.Errorf("%s: the builder image did not build with the build step's image:\n%s", c.name, tail(stderr.String(), 4000))
+		}
 	}
 }
 
