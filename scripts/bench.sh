@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # bench.sh: times rebuild against a manual rebuild of the same published image with the
 # buildah, git and cosign CLIs, in one run on this machine, and prints both medians and the
-# ratio (target: rebuild/manual <= 1.3). Needs root and the tools .ci/install.sh builds.
+# ratio (target: rebuild/manual <= 0.9). Needs root and the tools .ci/install.sh builds.
 #   RUNS=N (default 5) runs of each, alternated.
 #   CASE=NAME (default: the first e2e case); CASE=step-image times the build step image
-#   engine (target there: rebuild/manual <= 1.5).
+#   engine against the manual rebuild with the buildah CLI that image holds (target there:
+#   rebuild/manual <= 1.5).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"

@@ -60,8 +60,14 @@ func TestBenchmarkRebuild(t *testing.T) {
 		manual = append(manual, time.Since(start))
 	}
 	mo, mm := median(ours), median(manual)
-	report := fmt.Sprintf("case %s, %d runs each\nrebuild median %s  (runs %v)\nmanual  median %s  (runs %v)\nratio rebuild/manual %.2f (target <= 1.30)\n",
-		c.name, runs, mo.Round(time.Millisecond), rounded(ours), mm.Round(time.Millisecond), rounded(manual), float64(mo)/float64(mm))
+	// The bars: an in-process engine at or below 0.9 of the manual rebuild; the build step
+	// image's buildah at most 1.5 times the manual rebuild with that same buildah CLI.
+	target := 0.9
+	if c.buildah != "" && c.buildah != "1.41.5" && c.buildah != "1.44.0" {
+		target = 1.5
+	}
+	report := fmt.Sprintf("case %s, %d runs each\nrebuild median %s  (runs %v)\nmanual  median %s  (runs %v)\nratio rebuild/manual %.2f (target <= %.2f)\n",
+		c.name, runs, mo.Round(time.Millisecond), rounded(ours), mm.Round(time.Millisecond), rounded(manual), float64(mo)/float64(mm), target)
 	fmt.Fprint(os.Stderr, report)
 	t.Log("\n" + report)
 }
