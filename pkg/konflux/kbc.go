@@ -22,6 +22,11 @@ type kbc struct {
 	// --save-stages --stage-labels to a buildah of 1.44 or later (0.12 on): every stage's
 	// image, the final one included, gets io.buildah.stage.name and io.buildah.stage.base.
 	stageLabels bool
+	// containerfileIgnore: a <Containerfile>.containerignore (or .dockerignore) beside the
+	// Containerfile is passed as --ignorefile (konflux-build-cli 7b87dd0, 2026-07-28, task
+	// 0.10.7): buildah finds it no more once the Containerfile is copied. The step images
+	// stepimages.go knows all predate it.
+	containerfileIgnore change
 }
 
 func (k kbc) replay(t Task, in ReplayInput) (Replay, error) {
@@ -108,7 +113,7 @@ func (kbc) writeFiles(_ *Prepared, labelsJSON []byte, dir string) (taskFiles, er
 
 // argv is konflux-build-cli's `buildah build` command line for the task's flags, less what
 // cannot change the image (tags, secrets, TLS) and plus what running here needs.
-func (kbc) argv(p *Prepared, r Replay, f taskFiles) []string {
+func (k kbc) argv(p *Prepared, r Replay, f taskFiles) []string {
 	t := p.Task
 	a := []string{"--file", f.containerfile, "--tag", p.outputName()}
 	if len(r.Injected) > 0 {
@@ -151,6 +156,14 @@ func (kbc) argv(p *Prepared, r Replay, f taskFiles) []string {
 	// which needs CAP_SYS_RESOURCE.
 	a = append(a, "--layers=false", "--format=oci", "--isolation=chroot", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096")
 	a = append(a, r.Flags...)
+	if k.containerfileIgnore.applies(t.Started) && StepImageBuildah(t.StepImage) == "" {
+		for _, suffix := range []string{".containerignore", ".dockerignore"} {
+			if _, err := os.Stat(p.Containerfile + suffix); err == nil {
+				a = append(a, "--ignorefile="+p.Containerfile+suffix)
+				break
+			}
+		}
+	}
 	if t.SourceDateEpoch == "" {
 		a = append(a, "--source-date-epoch=")
 	}

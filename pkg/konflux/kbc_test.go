@@ -148,3 +148,38 @@ func TestKBCStageLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestKBCContainerfileIgnore: from konflux-build-cli 7b87dd0 (task 0.10.7), the ignore file
+// beside the Containerfile is passed; not by a TaskRun before it, nor by a step image known
+// to be older.
+func TestKBCContainerfileIgnore(t *testing.T) {
+	src := writeTree(t, map[string]string{"Containerfile": "FROM scratch\n", "Containerfile.dockerignore": "*.md\n"})
+	old := "quay.io/konflux-ci/konflux-build-cli@sha256:0415613f955ef8f7c6fc821a6738dcf062d9a3582441042b87a2391c375d7f54"
+	newer := "quay.io/konflux-ci/konflux-build-cli@sha256:" + strings.Repeat("1", 64)
+	for _, tc := range []struct {
+		profile, step string
+		started       time.Time
+		want          bool
+	}{
+		{"konflux-build-cli/0.10", newer, time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), true},
+		{"konflux-build-cli/0.10", newer, time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), false},
+		{"konflux-build-cli/0.10", old, time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), false},
+		{"konflux-build-cli/0.12", newer, time.Time{}, true},
+	} {
+		task := DefaultTask()
+		task.Dockerfile, task.Started, task.StepImage = "Containerfile", tc.started, tc.step
+		p, err := Prepare(src, task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := p.Invoke(&Build{Profile: profileNamed(tc.profile), Task: task}, nil, ReplayInput{Arch: "x86_64", BuildahVersion: "1.44.0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.Contains(inv.Argv, "--ignorefile="+filepath.Join(src, "Containerfile.dockerignore"))
+		if got != tc.want {
+			t.Errorf("%+v: --ignorefile %v, want %v: %q", tc, got, tc.want, inv.Argv)
+		}
+		inv.Close()
+	}
+}

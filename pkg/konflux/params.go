@@ -33,7 +33,7 @@ func Resolve(rec *provenance.Task) (*Build, error) {
 // for `rebuild plan` to show what it can.
 func Check(rec *provenance.Task) (*Build, []error) {
 	b := &Build{Record: rec, Bundle: ParseBundle(rec.Bundle), Task: taskFromParams(rec.Params)}
-	b.Task.Started = rec.StartedOn
+	b.Task.Started, b.Task.StepImage = rec.StartedOn, rec.BuilderImage
 	var problems []error
 	add := func(k Kind, format string, args ...any) {
 		problems = append(problems, &Problem{k, fmt.Sprintf(format, args...)})

@@ -114,7 +114,7 @@ var profiles = []*Profile{
 		// the bundle's major.minor tag cannot tell them apart, and labels.json names the
 		// version only when SOURCE_DATE_EPOCH is empty.
 		Buildah: map[string]string{"0.10": "1.44.0", "0.11": "1.44.0"},
-		rules:   kbc{},
+		rules:   kbc{containerfileIgnore: since("2026-07-28T10:05:50Z")},
 	},
 	{
 		// 0.12: CONTEXTUALIZE_SBOM (now false by default) adds stage labels. 0.13's
@@ -124,7 +124,7 @@ var profiles = []*Profile{
 		Versions: []string{"0.12"},
 		Formats:  []string{"oci"},
 		Buildah:  map[string]string{"0.12": "1.44.0"},
-		rules:    kbc{stageLabels: true},
+		rules:    kbc{stageLabels: true, containerfileIgnore: always},
 	},
 }
 

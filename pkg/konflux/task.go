@@ -25,6 +25,7 @@ type Task struct {
 	BuildTimestamp      string
 	Platform            string    // PLATFORM, as recorded ("" when none)
 	Started             time.Time // when the TaskRun started (zero when not recorded)
+	StepImage           string    // the build step's image, <repo>@sha256:<hex>
 
 	RewriteTimestamp       bool
 	OmitHistory            bool
