@@ -40,7 +40,8 @@ func (e Engine) runInImage(ctx context.Context, argv []string, o Options) (strin
 			cli = append(cli, a)
 		}
 	}
-	args := append([]string{"build", "--iidfile", iidfile}, policyFlag(o.PolicyPath)...)
+	// --force-rm: the CLI names its containers itself, so it removes them even after a failure.
+	args := append([]string{"build", "--iidfile", iidfile, "--force-rm"}, policyFlag(o.PolicyPath)...)
 	// The CLI prints its steps on stdout: they are progress here, the ID is in iidfile.
 	progress := o.Progress
 	if progress == nil {
@@ -102,7 +103,11 @@ func (e Engine) probeImage(ctx context.Context, o Options) (string, error) {
 // inImage runs the step image's buildah with args (after the global storage flags) and
 // writes its standard output to stdout. work is a folder of this run, bound in.
 func (e Engine) inImage(ctx context.Context, work string, args []string, o Options, stdout io.Writer) (err error) {
-	c, err := o.Store.CreateContainer("", nil, e.Image, "", "", nil)
+	var names []string
+	if o.ContainerSuffix != "" {
+		names = []string{"rebuild-step-image-" + o.ContainerSuffix} // what a cut-short run leaves is found by it
+	}
+	c, err := o.Store.CreateContainer("", names, e.Image, "", "", nil)
 	if err != nil {
 		return fmt.Errorf("%w: a container of step image %s: %v", ErrBuild, e.Ref, err)
 	}
