@@ -17,6 +17,7 @@ const (
 	exitBadInput    = 2
 	exitUnavailable = 3
 	exitBuildFailed = 4
+	exitEquivalent  = 5 // --verify: the rebuild is the published image but for time values
 )
 
 // errUsage marks a command line that could not be parsed.
@@ -28,6 +29,8 @@ func exitCode(err error) int {
 		return exitDone
 	case errors.Is(err, errNotIdentical):
 		return exitDifferent
+	case errors.Is(err, errEquivalent):
+		return exitEquivalent
 	case errors.Is(err, rebuild.ErrInterrupted):
 		return exitBuildFailed
 	case errors.Is(err, errUsage), errors.Is(err, provenance.ErrInvalidInput),

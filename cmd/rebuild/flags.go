@@ -35,6 +35,7 @@ type config struct {
 	sbomFile      string // a local copy of the SBOM (set by --kit)
 	engines       string // the folder of engine binaries, one per buildah version
 	noStepImage   bool   // refuse a buildah version no engine has instead of running the step image
+	accept        string // a difference --verify passes: "timestamps"
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -44,7 +45,8 @@ cosign verify-attestation, one DSSE envelope per line) and prints the image ID, 
 podman pull prints it, on stdout. Progress goes to stderr.
 
 Exit codes: 0 done (identical with --verify), 1 not identical (--verify), 2 bad input, 3 inputs unavailable
-(git, registry, SBOM), 4 build failed or interrupted.
+(git, registry, SBOM), 4 build failed or interrupted, 5 equivalent (--verify: identical once the
+published image's time values are carried over; 0 with --accept timestamps).
 
 Flags:
 `
@@ -75,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.source, "source", "", "check the pinned commit out of the local clone, bare repository or git bundle at `path` instead of its URL")
 	fs.StringVar(&c.images, "images", "", "read the pinned images by digest from the OCI layout in `dir` instead of their registries")
 	engineFlag(fs, &c.engines)
+	fs.StringVar(&c.accept, "accept", "", "with --verify, pass (exit 0) an image the published one is `timestamps` away from: identical once its time values are carried over")
 	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -88,7 +91,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := c.useKit(); err != nil {
 		return c, err
 	}
-	c.verify = c.verify || c.published != "" || c.report != "" || c.diffDir != "" || c.attest != ""
+	if c.accept != "" && c.accept != "timestamps" {
+		return c, fmt.Errorf("%w: --accept %q: the one difference it accepts is timestamps", errUsage, c.accept)
+	}
+	c.verify = c.verify || c.published != "" || c.report != "" || c.diffDir != "" || c.attest != "" || c.accept != ""
 	storageSet := false
 	fs.Visit(func(f *flag.Flag) { storageSet = storageSet || f.Name == "storage" })
 	if storageSet && c.runRoot == "" {

@@ -22,8 +22,12 @@ import (
 )
 
 // errNotIdentical is the outcome of --verify when the rebuild differs; the verdict line has
-// already been printed, so it maps to exit code 1 without an error line.
-var errNotIdentical = errors.New("the rebuild is not identical to the published image")
+// already been printed, so it maps to exit code 1 without an error line. errEquivalent is
+// the outcome when it differs by time values alone (exit 5).
+var (
+	errNotIdentical = errors.New("the rebuild is not identical to the published image")
+	errEquivalent   = errors.New("the rebuild is the published image but for time values")
+)
 
 // verifier is what --verify and the flags it implies ask for, read before anything is built.
 type verifier struct {
@@ -64,16 +68,23 @@ func (v verifier) verify(ctx context.Context, in *rebuild.Inputs, id string, log
 		}
 	}
 	if v.key != nil {
-		s := vsa.Summary{Subject: in.Job.Pushed, Report: rep, Inputs: in.Job.Envelopes, Versions: map[string]string{"buildah": build.Version}}
+		s := vsa.Summary{Subject: in.Job.Pushed, Report: rep, Inputs: in.Job.Envelopes, Versions: map[string]string{"buildah": build.Version},
+			AcceptTimestamps: v.cfg.accept == "timestamps"}
 		if err := vsa.Write(v.cfg.attestOut, v.key, s); err != nil {
 			return err
 		}
 		log.Phase("attest", "wrote the signed verification summary to %s", v.cfg.attestOut)
 	}
-	if !rep.Identical {
-		return errNotIdentical
+	switch {
+	case rep.Identical:
+		return nil
+	case rep.Equivalent() && v.cfg.accept == "timestamps":
+		log.Phase("verify", "accepted (--accept timestamps): only time values differ")
+		return nil
+	case rep.Equivalent():
+		return errEquivalent
 	}
-	return nil
+	return errNotIdentical
 }
 
 // publishedRef parses --published.

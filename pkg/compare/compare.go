@@ -102,7 +102,24 @@ func Compare(ctx context.Context, published, rebuilt types.ImageReference, opt O
 	}
 	rep.Drift = findDrift(pub, opt.Inputs)
 	classify(rep)
+	if carryable(rep.Causes) {
+		if rep.Equivalence, err = carry(ctx, pub, reb); err != nil {
+			return nil, err
+		}
+	}
 	return rep, nil
+}
+
+// carryable says whether the time values may be all that differs: file contents (a
+// labels.json) and config fields (a LABEL line's build-date) may hold times, but a file on
+// one side only, another order, other metadata or other inputs are not times.
+func carryable(causes []string) bool {
+	for _, c := range causes {
+		if c != CauseTimestamps && c != CauseContent && c != CauseConfig {
+			return false
+		}
+	}
+	return len(causes) > 0
 }
 
 func open(ctx context.Context, ref types.ImageReference, sys *types.SystemContext) (_ *side, err error) {

@@ -14,7 +14,35 @@ func (r *Report) Verdict() string {
 	if r.Identical {
 		return fmt.Sprintf("identical: the rebuilt image ID is the published one, %s", r.Rebuilt.ID)
 	}
+	if r.Equivalent() {
+		return fmt.Sprintf("equivalent: published %s, rebuilt %s: identical once the published image's %s are carried over",
+			short(r.Published.ID), short(r.Rebuilt.ID), carriedSummary(r.Equivalence.Carried))
+	}
 	return fmt.Sprintf("different: published %s, rebuilt %s: %s", short(r.Published.ID), short(r.Rebuilt.ID), r.Summary)
+}
+
+// carriedSummary counts the time values carried over, by where: "12 time values (config
+// and history created 4, labels 2, labels.json 2, file times 4 in 2 layers)".
+func carriedSummary(carried []Carried) string {
+	var config, labels, annotations, labelsJSON, files int
+	layers := map[string]bool{}
+	for _, c := range carried {
+		switch {
+		case strings.Contains(c.Where, "labels.json ") || strings.HasSuffix(c.Where, " content digest"):
+			labelsJSON++
+		case strings.HasPrefix(c.Where, "config ") || strings.HasPrefix(c.Where, "history["):
+			config++
+		case strings.HasPrefix(c.Where, "label "):
+			labels++
+		case strings.HasPrefix(c.Where, "annotation "):
+			annotations++
+		default:
+			files++
+			layers[strings.SplitN(c.Where, " ", 3)[1]] = true
+		}
+	}
+	return fmt.Sprintf("%d time values (config and history created %d, labels %d, annotations %d, labels.json and its digest %d, file times %d in %d layer(s))",
+		len(carried), config, labels, annotations, labelsJSON, files, len(layers))
 }
 
 // Explain writes the differences for a person, each line prefixed with prefix, at most
@@ -22,6 +50,9 @@ func (r *Report) Verdict() string {
 func (r *Report) Explain(w io.Writer, prefix string, maxFiles int) {
 	if r.Identical {
 		return
+	}
+	if e := r.Equivalence; e != nil && !e.Equivalent && e.Reason != "" {
+		fmt.Fprintf(w, "%snot equivalent: carrying the published time values over: %s\n", prefix, e.Reason)
 	}
 	if maxFiles <= 0 {
 		maxFiles = DefaultExplainFiles

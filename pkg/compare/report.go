@@ -33,6 +33,14 @@ type Report struct {
 	Compared    time.Time    `json:"compared"`
 	Summary     string       `json:"summary"`
 	Limits      ReportLimits `json:"limits"`
+	// Equivalence is the outcome of carrying the published time values into the rebuild,
+	// tried when only times may differ (nil when not tried).
+	Equivalence *Equivalence `json:"equivalence,omitempty"`
+}
+
+// Equivalent reports whether the rebuild is the published image but for time values.
+func (r *Report) Equivalent() bool {
+	return !r.Identical && r.Equivalence != nil && r.Equivalence.Equivalent
 }
 
 // ImageInfo names one side of the comparison.

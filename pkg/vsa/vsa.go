@@ -38,6 +38,9 @@ type Summary struct {
 	Inputs []provenance.Envelope
 	// Versions are the verifier's versions, by component.
 	Versions map[string]string
+	// AcceptTimestamps passes an image equivalent to the published one but for time values
+	// (rebuild --accept timestamps).
+	AcceptTimestamps bool
 }
 
 type vsaStatement struct {
@@ -78,6 +81,12 @@ type vsaRebuildFacts struct {
 	RebuiltImageID   string   `json:"rebuiltImageId"`
 	PublishedImageID string   `json:"publishedImageId"`
 	Causes           []string `json:"causes"`
+	// Outcome is identical, equivalent (but for the time values carried over) or different.
+	Outcome string `json:"outcome"`
+	// Accepted names the difference accepted for a PASSED outcome that is not identical.
+	Accepted string `json:"accepted,omitempty"`
+	// CarriedTimeValues counts the time values carried over for an equivalent outcome.
+	CarriedTimeValues int `json:"carriedTimeValues,omitempty"`
 }
 
 type dsseEnvelope struct {
@@ -109,8 +118,19 @@ func Write(path string, key *ecdsa.PrivateKey, s Summary) error {
 			Rebuild:            vsaRebuildFacts{RebuiltImageID: rep.Rebuilt.ID, PublishedImageID: rep.Published.ID, Causes: rep.Causes},
 		},
 	}
-	if rep.Identical {
+	facts := &stmt.Predicate.Rebuild
+	switch {
+	case rep.Identical:
+		facts.Outcome = "identical"
 		stmt.Predicate.VerificationResult, stmt.Predicate.VerifiedLevels = "PASSED", []string{}
+	case rep.Equivalent():
+		facts.Outcome, facts.CarriedTimeValues = "equivalent", len(rep.Equivalence.Carried)
+		if s.AcceptTimestamps {
+			facts.Accepted = "timestamps"
+			stmt.Predicate.VerificationResult, stmt.Predicate.VerifiedLevels = "PASSED", []string{}
+		}
+	default:
+		facts.Outcome = "different"
 	}
 	payload, err := json.Marshal(stmt)
 	if err != nil {

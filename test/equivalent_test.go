@@ -1,0 +1,112 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rebuild-project/rebuild/test/world"
+)
+
+// oldTask are the parameters tasks before 0.6 did not have.
+var oldTask = world.Params{"SOURCE_DATE_EPOCH": nil, "REWRITE_TIMESTAMP": nil, "OMIT_HISTORY": nil, "SKIP_INJECTIONS": nil, "ENV_VARS": nil}
+
+// TestEquivalent publishes images the way older task versions did, on their build's clock,
+// rebuilds them at another time, and checks the verdict "equivalent" (exit 5, or 0 with
+// --accept timestamps), what the report says was carried over and the signed summary.
+func TestEquivalent(t *testing.T) {
+	w := requireWorld(t)
+	if rebuildBin == "" {
+		t.Skip("cmd/rebuild does not exist yet")
+	}
+	dir := t.TempDir()
+	key, pubKey := writeECKey(t, dir)
+	for i, c := range []verifyCase{
+		{
+			// Task 0.5 with BUILD_TIMESTAMP: the labels (created among them, which 0.5 set
+			// only then) and labels.json (in /root/buildinfo/ alone) are fixed; buildah's
+			// times are the build's clock.
+			name: "equivalent-task-0.5", fixture: "verify-same",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "BUILD_TIMESTAMP": "1759222800"}),
+			task:   world.TaskRun{Version: "0.5", Started: time.Date(2025, 9, 30, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			exit: 5, want: []string{"rebuild: verify: equivalent: ", "building with buildah 1.41.5 ("},
+		},
+		{
+			// Task 0.5 on its clock alone: build-date, the LABEL line that carries it and
+			// labels.json's copy of it differ too.
+			name: "equivalent-task-0.5-clock", fixture: "verify-same",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile"}),
+			task:   world.TaskRun{Version: "0.5", Started: time.Date(2025, 9, 30, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			flags: func(t *testing.T, w *world.World, p world.Published) []string {
+				return []string{"--report", filepath.Join(dir, "clock.json")}
+			},
+			exit: 5, want: []string{"rebuild: verify: equivalent: ", "labels 1", "labels.json and its digest 2"},
+			checkOut: func(t *testing.T, w *world.World, p world.Published, res rebuildResult) {
+				checkCarried(t, filepath.Join(dir, "clock.json"), "label build-date", "/root/buildinfo/labels.json build-date", "history[")
+			},
+		},
+		{
+			// Task 0.4 on 2025-09-10, accepted: PASSED, with the accepted difference named.
+			name: "equivalent-task-0.4", fixture: "kbc-0.10",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "ANNOTATIONS_FILE": "annotations.txt",
+				"BUILD_TIMESTAMP": "1757000000", "SOURCE_URL": nil}),
+			task: world.TaskRun{Version: "0.4", Started: time.Date(2025, 9, 10, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			flags: func(t *testing.T, w *world.World, p world.Published) []string {
+				return []string{"--accept", "timestamps", "--attest", key, "--attest-out", filepath.Join(dir, "0.4.vsa.json")}
+			},
+			exit: 0, want: []string{"rebuild: verify: equivalent: ", "accepted (--accept timestamps)"},
+			checkOut: func(t *testing.T, w *world.World, p world.Published, _ rebuildResult) {
+				checkVSA(t, w, p, pubKey, filepath.Join(dir, "0.4.vsa.json"), "PASSED")
+				data, err := os.ReadFile(filepath.Join(dir, "0.4.vsa.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var env struct{ Payload []byte }
+				if err := json.Unmarshal(data, &env); err != nil {
+					t.Fatal(err)
+				}
+				for _, want := range []string{`"outcome":"equivalent"`, `"accepted":"timestamps"`, `"carriedTimeValues":`} {
+					if !strings.Contains(string(env.Payload), want) {
+						t.Errorf("the summary lacks %s:\n%s", want, env.Payload)
+					}
+				}
+			},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) { runVerifyCase(t, w, c, epoch.AddDate(0, 3, i)) })
+	}
+}
+
+// checkCarried checks that the report at path found the rebuild equivalent and carried a
+// value at each of wheres (a prefix of a Carried's where).
+func checkCarried(t *testing.T, path string, wheres ...string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Equivalence struct {
+			Equivalent bool
+			Carried    []struct{ Where, Published, Rebuilt string }
+		}
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Equivalence.Equivalent {
+		t.Errorf("report: not equivalent:\n%s", tail(string(data), 2000))
+	}
+	for _, w := range wheres {
+		found := false
+		for _, c := range rep.Equivalence.Carried {
+			found = found || strings.Contains(c.Where, w)
+		}
+		if !found {
+			t.Errorf("report: nothing carried at %q: %+v", w, rep.Equivalence.Carried)
+		}
+	}
+}
