@@ -31,6 +31,8 @@ type Options struct {
 	Inputs Inputs
 	// Now is the report's time (nil: time.Now).
 	Now func() time.Time
+	// NoCarry skips carrying the published time values over (Report.Equivalence stays nil).
+	NoCarry bool
 }
 
 // Inputs is what the rebuild used that the published image may reveal it did not.
@@ -102,7 +104,7 @@ func Compare(ctx context.Context, published, rebuilt types.ImageReference, opt O
 	}
 	rep.Drift = findDrift(pub, opt.Inputs)
 	classify(rep)
-	if carryable(rep.Causes) {
+	if !opt.NoCarry && carryable(rep.Causes) {
 		if rep.Equivalence, err = carry(ctx, pub, reb); err != nil {
 			return nil, err
 		}
