@@ -49,6 +49,20 @@ func TestEquivalent(t *testing.T) {
 			},
 		},
 		{
+			// A default pipeline of task 0.8: SOURCE_DATE_EPOCH empty, so build-date, the
+			// created label and annotation, labels.json and every time are the clock's.
+			name: "equivalent-default-0.8", fixture: "multistage",
+			params: world.Params{"DOCKERFILE": "Containerfile", "SOURCE_DATE_EPOCH": "", "REWRITE_TIMESTAMP": "false"},
+			exit:   5, want: []string{"rebuild: verify: equivalent: ", "labels 2"},
+		},
+		{
+			// Task 0.4 before 2025-09-01: build-date without "Z", no labels.json.
+			name: "equivalent-task-0.4-clock", fixture: "verify-same",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "SOURCE_URL": nil}),
+			task:   world.TaskRun{Version: "0.4", Started: time.Date(2025, 8, 1, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			exit: 5, want: []string{"rebuild: verify: equivalent: ", "labels 1"},
+		},
+		{
 			// Task 0.4 on 2025-09-10, accepted: PASSED, with the accepted difference named.
 			name: "equivalent-task-0.4", fixture: "kbc-0.10",
 			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "ANNOTATIONS_FILE": "annotations.txt",

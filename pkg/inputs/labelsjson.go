@@ -29,8 +29,9 @@ const (
 // ErrNoLabelsJSON marks a published image with no labels.json in its last layers.
 var ErrNoLabelsJSON = errors.New("the published image has no labels.json naming io.buildah.version in its last layers")
 
-// RecordedBuildah reads io.buildah.version from the labels.json the task injected into the
-// published image at one of paths, looking only at its last few small layers.
+// RecordedBuildah reads io.buildah.version from the published image: its config's label
+// (buildah sets it when no SOURCE_DATE_EPOCH is given), else the labels.json the task
+// injected at one of paths, looking only at its last few small layers.
 func RecordedBuildah(ctx context.Context, sys *types.SystemContext, s provenance.Subject, paths []string) (string, error) {
 	sys = WithRegistriesConf(sys)
 	ref, err := docker.ParseReference("//" + s.Name + "@" + s.Digest)
@@ -53,6 +54,9 @@ func RecordedBuildah(ctx context.Context, sys *types.SystemContext, s provenance
 	if err != nil {
 		return "", err
 	}
+	if v, err := configBuildah(ctx, src, m.ConfigInfo()); err != nil || v != "" {
+		return v, err
+	}
 	layers := m.LayerInfos()
 	for i := len(layers) - 1; i >= 0 && i >= len(layers)-labelsLayers; i-- {
 		l := layers[i]
@@ -73,6 +77,26 @@ func RecordedBuildah(ctx context.Context, sys *types.SystemContext, s provenance
 		return labels["io.buildah.version"], nil
 	}
 	return "", ErrNoLabelsJSON
+}
+
+// configBuildah is the io.buildah.version label of the image config info names, "" when none.
+func configBuildah(ctx context.Context, src types.ImageSource, info types.BlobInfo) (string, error) {
+	rc, _, err := src.GetBlob(ctx, info, none.NoCache)
+	if err != nil {
+		return "", fmt.Errorf("reading the published config: %w", err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxLabelsJSON+1))
+	if err != nil {
+		return "", fmt.Errorf("reading the published config: %w", err)
+	}
+	var config struct {
+		Config struct{ Labels map[string]string } `json:"config"`
+	}
+	if len(data) > maxLabelsJSON || json.Unmarshal(data, &config) != nil {
+		return "", nil // not for this to judge: the comparison reads the config
+	}
+	return config.Config.Labels["io.buildah.version"], nil
 }
 
 func labelsFromLayer(ctx context.Context, src types.ImageSource, info types.BlobInfo, paths []string) ([]byte, error) {

@@ -208,11 +208,11 @@ func (b *Build) DefaultBuildah() string {
 }
 
 // Buildah is the buildah version that built the image and why it is that one: recorded, the
-// version the published image's labels.json names, when known; else the one the build step's
+// version the published image names (its io.buildah.version label or labels.json), when known; else the one the build step's
 // image is known to hold; else the one the task version shipped; "" when none says.
 func (b *Build) Buildah(recorded string) (version, why string) {
 	if recorded != "" {
-		return recorded, "the published image's labels.json names it"
+		return recorded, "the published image names it"
 	}
 	if v := StepImageBuildah(b.Record.BuilderImage); v != "" {
 		return v, "the build step's image holds it"
