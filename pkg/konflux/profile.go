@@ -63,8 +63,11 @@ var never = change{never: true}
 var profiles = []*Profile{
 	{
 		// 0.4 (2025-02-06 to 2025-09-16), from b170025a (2025-04-11), when content-sets.json
-		// went into the Containerfile: before, an icm step committed a layer of its own
-		// after the build, which is not replayed. labels.json (/root/buildinfo/ alone),
+		// went into the Containerfile: before, an icm step ran after the build (it committed
+		// a layer for prefetched builds only: inject-icm.sh in konflux-ci/buildah-container),
+		// and the script's changes of February to April were not read. STORAGE_DRIVER was
+		// vfs by default until 091c45ee (2025-04-30): the rebuild's store driver builds,
+		// whose layer tars may order entries otherwise. labels.json (/root/buildinfo/ alone),
 		// BUILD_TIMESTAMP, build-date with "Z" and the created label with a timestamp from
 		// 2bae316b and bdce7ea0; the revision label and annotation from 77807749; no ignore
 		// file copy. Its images ran buildah -dev builds, then 1.40.1, 1.41.1, 1.41.3.
