@@ -124,3 +124,23 @@ func checkCarried(t *testing.T, path string, wheres ...string) {
 		}
 	}
 }
+
+// TestVFS: an image built with STORAGE_DRIVER=vfs (0.4's default until 2025-04-30) is
+// identical when rebuilt into a vfs store, as the plan's PLAN107 and the rebuild's warning
+// tell the user to do.
+func TestVFS(t *testing.T) {
+	w := requireWorld(t)
+	if rebuildBin == "" {
+		t.Skip("cmd/rebuild does not exist yet")
+	}
+	params := world.Params{"DOCKERFILE": "Containerfile", "STORAGE_DRIVER": "vfs"}
+	for i, c := range []verifyCase{
+		{
+			name: "vfs", fixture: "vfs", params: params,
+			flags: func(*testing.T, *world.World, world.Published) []string { return []string{"--storage-driver", "vfs"} },
+			exit:  0, want: []string{"rebuild: verify: identical"},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) { runVerifyCase(t, w, c, epoch.AddDate(0, 4, i)) })
+	}
+}

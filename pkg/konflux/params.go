@@ -143,6 +143,7 @@ func taskFromParams(p provenance.Params) Task {
 	str("SOURCE_DATE_EPOCH", &t.SourceDateEpoch)
 	str("BUILD_TIMESTAMP", &t.BuildTimestamp)
 	str("PLATFORM", &t.Platform)
+	str("STORAGE_DRIVER", &t.StorageDriver)
 	t.BuildArgs = p.Array("BUILD_ARGS")
 	t.EnvVars = p.Array("ENV_VARS")
 	t.Labels = p.Array("LABELS")

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
@@ -22,8 +21,6 @@ type Profile struct {
 	StepImages []string
 	// Formats are the BUILDAH_FORMAT values it replays.
 	Formats []string
-	// From is the earliest TaskRun start replayed (zero: any); an earlier one is refused.
-	From time.Time
 	// Buildah is the buildah version the build step's image held, by task version, where
 	// one alone was shipped with it: what a rebuild uses when the image does not say.
 	Buildah map[string]string
@@ -62,17 +59,16 @@ var never = change{never: true}
 // state, `git log task/buildah*/<version>` for the changes).
 var profiles = []*Profile{
 	{
-		// 0.4 (2025-02-06 to 2025-09-16), from b170025a (2025-04-11), when content-sets.json
-		// went into the Containerfile: before, an icm step ran after the build (it committed
-		// a layer for prefetched builds only: inject-icm.sh in konflux-ci/buildah-container),
-		// and the script's changes of February to April were not read. STORAGE_DRIVER was
-		// vfs by default until 091c45ee (2025-04-30): the rebuild's store driver builds,
-		// whose layer tars may order entries otherwise. labels.json (/root/buildinfo/ alone),
+		// 0.4 (2025-02-06 to 2025-09-16). Until b170025a (2025-04-11) an icm step ran after
+		// the build, committing a layer for prefetched builds alone (inject-icm.sh, from
+		// konflux-ci/buildah-container, exits without sbom-cachi2.json), which are refused
+		// anyway; ANNOTATIONS (2025-02-27) and ANNOTATIONS_FILE (2025-04-22) came as
+		// parameters. STORAGE_DRIVER was vfs by default until 091c45ee (2025-04-30): the
+		// rebuild warns when its store's driver is another. labels.json (/root/buildinfo/ alone),
 		// BUILD_TIMESTAMP, build-date with "Z" and the created label with a timestamp from
 		// 2bae316b and bdce7ea0; the revision label and annotation from 77807749; no ignore
 		// file copy. Its images ran buildah -dev builds, then 1.40.1, 1.41.1, 1.41.3.
 		Name: "buildah/0.4", Tasks: scriptTasks, Versions: []string{"0.4"}, Formats: scriptFormats,
-		From: since("2025-04-11T14:38:51Z").since,
 		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
 			writesLabelsJSON: since("2025-09-01T13:33:01Z"), revisionLabel: since("2025-09-15T05:31:07Z"), ignoreFileCopy: never},
 	},
@@ -163,10 +159,6 @@ func ProfileFor(t *provenance.Task) (*Profile, error) {
 	for _, p := range profiles {
 		if m == nil || !slices.Contains(p.Tasks, b.Task) || !slices.Contains(p.Versions, m[1]) {
 			continue
-		}
-		if !p.From.IsZero() && !t.StartedOn.IsZero() && t.StartedOn.Before(p.From) {
-			return nil, &Problem{KindNoProfile, fmt.Sprintf("%s, started %s: profile %s replays TaskRuns started from %s on", what,
-				t.StartedOn.UTC().Format(time.RFC3339), p.Name, p.From.UTC().Format(time.RFC3339))}
 		}
 		if len(p.StepImages) > 0 && !slices.Contains(p.StepImages, repositoryName(t.BuilderImage)) {
 			return nil, &Problem{KindNoProfile, fmt.Sprintf("%s: its build step image %s is not one profile %s covers", what, t.BuilderImage, p.Name)}

@@ -26,6 +26,7 @@ type Task struct {
 	Platform            string    // PLATFORM, as recorded ("" when none)
 	Started             time.Time // when the TaskRun started (zero when not recorded)
 	StepImage           string    // the build step's image, <repo>@sha256:<hex>
+	StorageDriver       string    // STORAGE_DRIVER: the driver of the build's store ("" when not recorded)
 
 	RewriteTimestamp       bool
 	OmitHistory            bool

@@ -43,6 +43,7 @@ const (
 	CodeCopiesGit Code = "PLAN104" // COPY . of a context whose ignore file keeps .git
 	CodePlatform  Code = "PLAN105" // built for another platform than this host's
 	CodeClock     Code = "PLAN106" // a RUN step reads the clock
+	CodeVFS       Code = "PLAN107" // built with the vfs storage driver
 
 	CodeOfflineSource  Code = "PLAN201" // offline: the Containerfile was not read
 	CodeBuildahUnknown Code = "PLAN203" // the recorded buildah version is unknown
@@ -61,7 +62,7 @@ func init() {
 		CodeNoBuilderImage, CodeDisagree, CodeBadProvenance, CodeGitURL, CodeNoEngine} {
 		severities[c] = SeverityError
 	}
-	for _, c := range []Code{CodeNoRewrite, CodeNoEpoch, CodeCopiesGit, CodePlatform, CodeClock} {
+	for _, c := range []Code{CodeNoRewrite, CodeNoEpoch, CodeCopiesGit, CodePlatform, CodeClock, CodeVFS} {
 		severities[c] = SeverityWarning
 	}
 	for _, c := range []Code{CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeMatrix,

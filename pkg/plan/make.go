@@ -124,6 +124,9 @@ func (p *Plan) planTask(c konflux.Choice, commitTimestamp string, env Env, ev Ev
 		p.addProblem(err)
 	}
 	task := b.Task
+	if d := task.StorageDriver; d != "" && d != "overlay" {
+		p.add(CodeVFS, "STORAGE_DRIVER %s: the build's layers came from the %s driver, whose diffs can differ from overlay's where RUN changes earlier files: rebuild with --storage-driver %s (and a --storage of its own)", d, d, d)
+	}
 	p.Containerfile = Containerfile{Dockerfile: task.Dockerfile, Context: task.Context}
 	p.BuildArgs, p.BuildArgsFile, p.EnvVars, p.Target = task.BuildArgs, task.BuildArgsFile, task.EnvVars, task.TargetStage
 	p.planEpoch(task, commitTimestamp, ev)

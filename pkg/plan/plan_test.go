@@ -44,7 +44,7 @@ func codes(p *Plan) []Code {
 // multi-platform pipeline, a hermetic build and a provenance without its source, offline.
 func TestPlanTaskVersions(t *testing.T) {
 	offline := []Code{CodeOfflineSource, CodeBuildahUnknown}
-	old := []Code{CodeNoProfile, CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform}
+	old := []Code{CodeNoProfile, CodeNoRewrite, CodeNoEpoch, CodeVFS, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform} // 0.1-0.3 defaulted to vfs
 	clock := []Code{CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine}
 	created := "2026-01-01T00:00:00Z"
 	defaultLabels := []string{"architecture=x86_64", "vcs-type=git", "vcs-ref=" + fixtureCommit,

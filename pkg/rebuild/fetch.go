@@ -22,6 +22,10 @@ func (in *Inputs) Fetch(ctx context.Context) (err error) {
 	if in.store, err = openStore(cfg); err != nil {
 		return err
 	}
+	if d := in.Job.Build.Task.StorageDriver; d != "" && d != in.store.GraphDriverName() {
+		cfg.Log.Warn("STORAGE_DRIVER %s built the image, this store is %s: their layer diffs can differ where RUN changes earlier files (rebuild with --storage-driver %s and a --storage of its own for the same layers)",
+			d, in.store.GraphDriverName(), d)
+	}
 	pins := in.Pins
 	step := in.Engine.Image
 	if step != "" {

@@ -12,6 +12,7 @@ import (
 type Store struct {
 	Root    string
 	RunRoot string
+	Driver  string // "" for overlay
 }
 
 // NewStore makes an empty store under the world's root.
@@ -29,7 +30,7 @@ func (s Store) Remove() error {
 }
 
 func (w *World) buildah(ctx context.Context, s Store, args ...string) ([]byte, error) {
-	global := []string{"--root", s.Root, "--runroot", s.RunRoot, "--storage-driver", "overlay"}
+	global := []string{"--root", s.Root, "--runroot", s.RunRoot, "--storage-driver", cmpOr(s.Driver, "overlay")}
 	return w.Run(ctx, Cmd{Path: w.Tools.Buildah, Args: append(global, args...)})
 }
 

@@ -77,6 +77,7 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 		return pub, err
 	}
 	defer store.Remove()
+	store.Driver = pub.Params.String("STORAGE_DRIVER") // the task's buildah reads it from its environment
 	buildah, err := w.Tools.BuildahFor(b.Buildah)
 	if err != nil {
 		return pub, err
