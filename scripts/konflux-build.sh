@@ -26,7 +26,7 @@
 #   ADDITIONAL_VOLUME_MOUNTS (not a parameter but read by the step, like the task)
 #
 # Not task parameters:
-#   TASK_VERSION       the task's major.minor, 0.4 to 0.9 (default 0.8); the script's
+#   TASK_VERSION       the task's major.minor, 0.2 to 0.9 (default 0.8); the script's
 #                      rules as that version's task/buildah-oci-ta/<version>/ had them
 #   TASK_STARTED       when the TaskRun started (RFC 3339; default: the version's last
 #                      state): rules changed within patch lines (see "rules" below)
@@ -105,8 +105,8 @@ TASK_STARTED=${TASK_STARTED:-}
 # introduced, at TASK_STARTED (a later version always has it; the version itself from the
 # committer time, on build-definitions' main, of the commit that brought it).
 case $TASK_VERSION in
-0.4 | 0.5 | 0.6 | 0.7 | 0.8 | 0.9) ;;
-*) die "TASK_VERSION $TASK_VERSION: this script plays 0.4 to 0.9" ;;
+0.2 | 0.3 | 0.4 | 0.5 | 0.6 | 0.7 | 0.8 | 0.9) ;;
+*) die "TASK_VERSION $TASK_VERSION: this script plays 0.2 to 0.9" ;;
 esac
 started_s=$(date -u -d "${TASK_STARTED:-9999-12-31T00:00:00Z}" +%s) || die "TASK_STARTED $TASK_STARTED is not a date"
 since() { # version date

@@ -63,6 +63,15 @@ func TestEquivalent(t *testing.T) {
 			exit: 5, want: []string{"rebuild: verify: equivalent: ", "labels 1"},
 		},
 		{
+			// Task 0.3 as it last was: 0.4's first build step, STORAGE_DRIVER vfs.
+			name: "equivalent-task-0.3", fixture: "verify-same",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "SOURCE_URL": nil, "ANNOTATIONS": nil,
+				"ANNOTATIONS_FILE": nil, "BUILD_TIMESTAMP": nil, "STORAGE_DRIVER": "vfs"}),
+			task: world.TaskRun{Version: "0.3", Started: time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			flags: func(*testing.T, *world.World, world.Published) []string { return []string{"--storage-driver", "vfs"} },
+			exit:  5, want: []string{"rebuild: verify: equivalent: ", "labels 1"},
+		},
+		{
 			// Task 0.4 on 2025-09-10, accepted: PASSED, with the accepted difference named.
 			name: "equivalent-task-0.4", fixture: "kbc-0.10",
 			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "ANNOTATIONS_FILE": "annotations.txt",

@@ -33,7 +33,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // fail prints err as the one error line and returns its exit code.
 func fail(stderr io.Writer, err error) int {
-	if err != nil && !errors.Is(err, errNotIdentical) { // the verdict is already printed
+	if err != nil && !errors.Is(err, errNotIdentical) && !errors.Is(err, errEquivalent) { // the verdict is already printed
 		fmt.Fprintf(stderr, "rebuild: error: %v\n", err)
 	}
 	return exitCode(err)

@@ -61,7 +61,8 @@ func TestCheck(t *testing.T) {
 			t.Bundle = strings.Replace(t.Bundle, "task-buildah-oci-ta:0.8@", "task-buildah:0.5@", 1)
 		}},
 		{name: "0.4", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.4@", 1) }},
-		{name: "0.3", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.3@", 1) }, kind: KindNoProfile, msg: "task task-buildah-oci-ta version 0.3: no replay profile covers it"},
+		{name: "0.3", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.3@", 1) }},
+		{name: "0.1", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.1@", 1) }, kind: KindNoProfile, msg: "task task-buildah-oci-ta version 0.1: no replay profile covers it"},
 		{name: "no bundle", edit: func(t *provenance.Task) { t.Bundle = "" }, kind: KindNoProfile, msg: "the task's bundle is not recorded"},
 		{name: "other task", edit: func(t *provenance.Task) {
 			t.Bundle = strings.Replace(t.Bundle, "task-buildah-oci-ta", "task-kaniko", 1)

@@ -59,6 +59,17 @@ var never = change{never: true}
 // state, `git log task/buildah*/<version>` for the changes).
 var profiles = []*Profile{
 	{
+		// 0.2 (from 2024-07-19) and 0.3, as they last were (read at d29dafe7, the parent of
+		// their removal): the build step of 0.4's first version (build-date first, the wall
+		// clock without "Z", vcs-ref, no labels.json, no annotations), STORAGE_DRIVER vfs by
+		// default; the changes within these patch lines were not read. Their images are
+		// never identical (the clock); a wrong rule here can only keep a rebuild from
+		// proving them equivalent.
+		Name: "buildah/0.2", Tasks: scriptTasks, Versions: []string{"0.2", "0.3"}, Formats: scriptFormats,
+		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
+			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never},
+	},
+	{
 		// 0.4 (2025-02-06 to 2025-09-16). Until b170025a (2025-04-11) an icm step ran after
 		// the build, committing a layer for prefetched builds alone (inject-icm.sh, from
 		// konflux-ci/buildah-container, exits without sbom-cachi2.json), which are refused

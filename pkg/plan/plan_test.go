@@ -46,6 +46,7 @@ func TestPlanTaskVersions(t *testing.T) {
 	offline := []Code{CodeOfflineSource, CodeBuildahUnknown}
 	old := []Code{CodeNoProfile, CodeNoRewrite, CodeNoEpoch, CodeVFS, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform} // 0.1-0.3 defaulted to vfs
 	clock := []Code{CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine}
+	clockVFS := []Code{CodeNoRewrite, CodeNoEpoch, CodeVFS, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine}
 	created := "2026-01-01T00:00:00Z"
 	defaultLabels := []string{"architecture=x86_64", "vcs-type=git", "vcs-ref=" + fixtureCommit,
 		"org.opencontainers.image.revision=" + fixtureCommit, "org.opencontainers.image.source=" + fixtureURL}
@@ -63,8 +64,16 @@ func TestPlanTaskVersions(t *testing.T) {
 		injected []string // nil: not checked
 	}{
 		{file: "buildah-oci-ta-0.1.json", version: "0.1", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
-		{file: "buildah-oci-ta-0.2.json", version: "0.2", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
-		{file: "buildah-oci-ta-0.3.json", version: "0.3", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
+		{
+			file: "buildah-oci-ta-0.2.json", version: "0.2", profile: "buildah/0.2", epoch: "clock", target: "linux/amd64",
+			findings: clockVFS, exit: ExitDifferent, injected: []string{},
+			labels: []string{"build-date=2027-01-15T08:00:00", "architecture=x86_64", "vcs-type=git", "vcs-ref=" + fixtureCommit},
+		},
+		{
+			file: "buildah-oci-ta-0.3.json", version: "0.3", profile: "buildah/0.2", epoch: "clock", target: "linux/amd64",
+			findings: clockVFS, exit: ExitDifferent, injected: []string{},
+			labels: []string{"build-date=2027-01-15T08:00:00", "architecture=x86_64", "vcs-type=git", "vcs-ref=" + fixtureCommit},
+		},
 		{
 			file: "buildah-oci-ta-0.4.json", version: "0.4", profile: "buildah/0.4", epoch: "clock", target: "linux/amd64",
 			findings: clock, exit: ExitDifferent,
