@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +32,7 @@ func TestKit(t *testing.T) {
 	if err != nil {
 		t.Skip("unshare (util-linux) is not installed")
 	}
-	for i, name := range []string{"multistage", "two-builders"} {
+	for i, name := range []string{"multistage", "two-builders", "step-image"} {
 		c := caseNamed(t, name)
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -58,6 +60,13 @@ func TestKit(t *testing.T) {
 			}
 			made := time.Since(start)
 			m := readKitManifest(t, kitDir)
+			if want := cmp.Or(c.buildah, "1.42.2"); m.Buildah != want {
+				t.Errorf("the kit's listing names buildah %q, want %s", m.Buildah, want)
+			}
+			withStep := slices.ContainsFunc(m.Images, func(im kit.Image) bool { return strings.Contains(im.Reference, "/buildah-task@") })
+			if withStep != (c.name == "step-image") {
+				t.Errorf("the kit holds the build step's image: %v, want %v (no engine has buildah %s)", withStep, !withStep, m.Buildah)
+			}
 			t.Logf("kit made in %s: %d bytes in %d files; the sum of its parts %d (attestation %d, SBOM %d, source files %d as a %d-byte bundle, %d image(s) %d as a %d-byte layout)",
 				made.Round(time.Millisecond), m.Sizes.Kit, len(m.Files), m.Sizes.Parts, m.Sizes.Attestation, m.Sizes.SBOM,
 				m.Sizes.SourceFiles, m.Sizes.Bundle, len(m.Images), m.Sizes.Images, m.Sizes.Layout)
@@ -69,6 +78,9 @@ func TestKit(t *testing.T) {
 			}
 			t.Logf("offline rebuild from the kit in %s printed the published ID %s", time.Since(start).Round(time.Millisecond), pub.ImageID)
 
+			if c.buildah != "" && !strings.Contains(res.stderr, "(the build step's image ") {
+				t.Errorf("the offline rebuild did not build with the build step's image:\n%s", tail(res.stderr, 3000))
+			}
 			if i > 0 {
 				return // one case is enough for the changed kits
 			}

@@ -36,6 +36,7 @@ type config struct {
 	engines       string // the folder of engine binaries, one per buildah version
 	noStepImage   bool   // refuse a buildah version no engine has instead of running the step image
 	accept        string // a difference --verify passes: "timestamps"
+	kitBuildah    string // the buildah version the --kit listing names
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -114,6 +115,9 @@ func (c *config) useKit() error {
 	c.source = filepath.Join(c.kit, kit.SourceFile)
 	c.images = filepath.Join(c.kit, kit.ImagesDir)
 	c.sbomFile = filepath.Join(c.kit, kit.SBOMFile)
+	if m, err := kit.ReadManifest(c.kit); err == nil {
+		c.kitBuildah = m.Buildah // a hint: the listing is not trusted, and need not be there
+	}
 	return nil
 }
 
@@ -122,7 +126,7 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 	rc := rebuild.Config{
 		AllowLocalGit: c.allowLocalGit, Source: c.source, Images: c.images, SBOMFile: c.sbomFile,
 		Storage: c.storage, RunRoot: c.runRoot, StorageDriver: c.storageDriver,
-		PolicyPath: c.policy, WorkDir: c.workDir, Log: log, NoStepImage: c.noStepImage,
+		PolicyPath: c.policy, WorkDir: c.workDir, Log: log, NoStepImage: c.noStepImage, KitBuildah: c.kitBuildah,
 	}
 	var err error
 	if rc.Engines, err = build.Engines(c.engines); err != nil {

@@ -7,8 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 
+	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/inputs"
 	"github.com/rebuild-project/rebuild/pkg/kit"
+	"github.com/rebuild-project/rebuild/pkg/konflux"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
@@ -23,7 +27,9 @@ Writes into DIR (absent or empty) everything a rebuild of the attested image nee
 host with no network: the attestation lines (attestation.jsonl), the SBOM (sbom.spdx.json),
 the source at the pinned commit with its submodules as a git bundle (source.bundle), every
 builder and base image by digest in an OCI layout (images/), and a listing of them with
-their sha256 digests and sizes (manifest.json). Then, offline:
+their sha256 digests and sizes (manifest.json, which also names the buildah that built the
+image; when no engine --engines lists has it, the build step's image goes into images/ too).
+Then, offline:
 
     rebuild --kit DIR < attestation.json
 
@@ -50,6 +56,8 @@ func kitCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&c.base.policy, "policy", "", "signature policy `file` for the image copies (default: /etc/containers/policy.json)")
 	fs.StringVar(&c.base.workDir, "workdir", "", "`dir` for the checkout (default: $TMPDIR)")
 	fs.BoolVar(&c.base.quiet, "q", false, "print no progress, only warnings and errors")
+	engineFlag(fs, &c.base.engines)
+	fs.BoolVar(&c.base.noStepImage, "no-step-image", false, "leave the build step's image out even when no engine has the buildah that built the image")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitDone
@@ -90,14 +98,28 @@ func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, log *rebuild.Log
 		return err
 	}
 	defer in.Close()
-	log.Phase("kit", "writing the source bundle and %d image(s) into %s", len(in.Pins), c.dir)
+	// The buildah that built, for the offline rebuild to pick its engine; and, when no engine
+	// here has it, the build step's image whose buildah then builds.
+	pins := in.Pins
+	recorded, err := inputs.RecordedBuildah(ctx, job.SystemContext(), job.Pushed, konflux.LabelsPaths)
+	if err != nil && !errors.Is(err, inputs.ErrNoLabelsJSON) {
+		log.Warn("reading the buildah version from the published image: %v", err)
+	}
+	if v, _ := job.Build.Buildah(recorded); v != "" && !rc.NoStepImage {
+		if _, ok := build.Pick(rc.Engines, v); !ok && len(rc.Engines) > 0 {
+			pins = maps.Clone(pins)
+			pins[job.Build.Record.BuilderImage] = job.Build.Record.BuilderImage
+		}
+	}
+	log.Phase("kit", "writing the source bundle and %d image(s) into %s", len(pins), c.dir)
 	m, err := kit.Write(ctx, c.dir, kit.Contents{
 		Attestation: attestation,
 		SBOM:        in.SBOM,
 		Checkout:    in.Source,
 		URL:         job.Recipe.Source.URL,
 		Commit:      job.Recipe.Source.Commit,
-		Pins:        in.Pins,
+		Pins:        pins,
+		Buildah:     recorded,
 		Sys:         job.SystemContext(),
 		PolicyPath:  c.base.policy,
 		Progress:    log.Detail(),

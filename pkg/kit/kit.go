@@ -32,6 +32,7 @@ type Contents struct {
 	Checkout    string            // a checkout of the pinned commit, as inputs.Checkout makes it
 	URL, Commit string            // the source's URL and pinned commit, for the listing
 	Pins        map[string]string // FROM name -> "<repo>@sha256:<hex>"
+	Buildah     string            // the buildah version the published image names, "" when unknown
 	Sys         *types.SystemContext
 	PolicyPath  string    // signature policy for the copies ("" for the system's)
 	Progress    io.Writer // copy progress; nil discards it

@@ -14,11 +14,15 @@ import (
 // Manifest is the kit's listing: a convenience for people and tools, not trusted by
 // `rebuild --kit`, which checks every item against the signed provenance and the SBOM.
 type Manifest struct {
-	Note   string  `json:"note"`
-	Source Source  `json:"source"`
-	Files  []File  `json:"files"`
-	Images []Image `json:"images"`
-	Sizes  Sizes   `json:"sizes"`
+	Note   string `json:"note"`
+	Source Source `json:"source"`
+	// Buildah is the buildah version the published image named when the kit was made: a
+	// hint that picks the engine offline, where the published image cannot be read (a wrong
+	// one can only make the rebuild differ; the image IDs decide).
+	Buildah string  `json:"buildah,omitempty"`
+	Files   []File  `json:"files"`
+	Images  []Image `json:"images"`
+	Sizes   Sizes   `json:"sizes"`
 }
 
 // Source is the pinned source the bundle holds.
@@ -47,11 +51,25 @@ type Sizes struct {
 	Layout      int64 `json:"layout"`
 }
 
+// ReadManifest reads the listing of the kit in dir.
+func ReadManifest(dir string) (*Manifest, error) {
+	f, err := os.Open(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var m Manifest
+	if err := json.NewDecoder(io.LimitReader(f, 64<<20)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", ManifestFile, err)
+	}
+	return &m, nil
+}
+
 func listKit(dir string, c Contents, images []Image) (*Manifest, error) {
 	m := &Manifest{
 		Note:   "a listing for convenience: rebuild --kit checks each item against the signed provenance and the SBOM, not against this file",
 		Source: Source{URL: c.URL, Commit: c.Commit},
-		Images: images,
+		Images: images, Buildah: c.Buildah,
 	}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -30,6 +30,9 @@ type Config struct {
 
 	// Engines are the buildahs that can build (build.Engines); nil for this binary's alone.
 	Engines []build.Engine
+	// KitBuildah is the buildah version a kit's listing names, for when the published image
+	// cannot be read (Images set): it only picks the engine.
+	KitBuildah string
 	// NoStepImage refuses a buildah version no engine has instead of building with the
 	// buildah CLI of the build step's own image, pulled by digest.
 	NoStepImage bool

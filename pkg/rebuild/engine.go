@@ -22,7 +22,7 @@ func (j *Job) chooseEngine(ctx context.Context) (build.Engine, error) {
 	if len(engines) == 0 {
 		engines = []build.Engine{build.InProcess()}
 	}
-	recorded := ""
+	recorded := j.cfg.KitBuildah
 	if j.cfg.Images == "" && j.cfg.SBOMFile == "" {
 		v, err := inputs.RecordedBuildah(ctx, j.SystemContext(), j.Pushed, konflux.LabelsPaths)
 		if err != nil && !errors.Is(err, inputs.ErrNoLabelsJSON) {
