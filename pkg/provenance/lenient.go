@@ -252,6 +252,11 @@ func (l *Lenient) lenientSource(pred *v02Predicate, clone *v02Task) Source {
 			src.CommitTimestamp = ""
 		}
 	}
+	if src.URL != "" && src.Commit != "" {
+		if err := pred.materialsAgree(src); err != nil {
+			l.gap(FieldCommit, err)
+		}
+	}
 	return src
 }
 

@@ -16,8 +16,15 @@ func TestMergeDisagreements(t *testing.T) {
 		wantErr string
 	}{
 		{
-			name:    "commit",
-			change:  func(st map[string]any) { setResult(st, clone, "commit", strings.Repeat("f", 40)) },
+			name: "commit",
+			change: func(st map[string]any) {
+				setResult(st, clone, "commit", strings.Repeat("f", 40))
+				for _, m := range st["predicate"].(map[string]any)["materials"].([]any) {
+					if d := m.(map[string]any)["digest"].(map[string]any); d["sha1"] != nil {
+						d["sha1"] = strings.Repeat("f", 40) // each line agrees with itself
+					}
+				}
+			},
 			wantErr: `envelopes on lines 1 and 2 disagree on commit: "` + exampleCommit + `" vs "` + strings.Repeat("f", 40) + `"`,
 		},
 		{

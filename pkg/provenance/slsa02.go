@@ -234,7 +234,37 @@ func (pred *v02Predicate) source(clone *v02Task) (Source, error) {
 			return Source{}, fmt.Errorf("commit-timestamp %q is not a number of seconds", ts)
 		}
 	}
+	if err := pred.materialsAgree(src); err != nil {
+		return Source{}, err
+	}
 	return src, nil
+}
+
+// materialsAgree refuses a provenance whose git+ materials name a source, none of them the
+// one the clone task's results name: a signed document that contradicts itself.
+func (pred *v02Predicate) materialsAgree(src Source) error {
+	var named []string
+	for _, m := range pred.Materials {
+		u, ok := strings.CutPrefix(m.URI, "git+")
+		if !ok {
+			continue
+		}
+		if sameRepository(u, src.URL) && m.Digest["sha1"] == src.Commit {
+			return nil
+		}
+		named = append(named, u+"@"+m.Digest["sha1"])
+	}
+	if len(named) == 0 {
+		return nil
+	}
+	return newError(ErrInvalidInput, "the materials name the source %s, the clone task %s@%s: the provenance contradicts itself",
+		strings.Join(named, ", "), src.URL, src.Commit)
+}
+
+// sameRepository compares git URLs as forges serve them: with or without ".git" or a final "/".
+func sameRepository(a, b string) bool {
+	norm := func(u string) string { return strings.TrimSuffix(strings.TrimSuffix(u, "/"), ".git") }
+	return norm(a) == norm(b)
 }
 
 // gitMaterial returns the git+ material consistent with what is known already, if exactly one is.

@@ -113,6 +113,21 @@ func TestDecodeSLSAV02(t *testing.T) {
 			wantErr: `line 1: decoding predicate: clone task "clone-repository": commit "0123456" is not a full lowercase hex object name`,
 		},
 		{
+			// A signed document that contradicts itself is refused, naming both sources.
+			name:    "materials name another commit",
+			change:  func(st map[string]any) { setResult(st, clone, "commit", strings.Repeat("e", 40)) },
+			wantErr: `line 1: decoding predicate: clone task "clone-repository": the materials name the source https://git.example/org/app@` + exampleCommit + `, the clone task https://git.example/org/app@` + strings.Repeat("e", 40) + `: the provenance contradicts itself`,
+		},
+		{
+			name: "materials name another repository",
+			change: func(st map[string]any) {
+				setResult(st, clone, "url", "https://git.example/other/app")
+				params(st, clone)["url"] = "https://git.example/other/app"
+			},
+			wantErr: `line 1: decoding predicate: clone task "clone-repository": the materials name the source https://git.example/org/app@` + exampleCommit +
+				`, the clone task https://git.example/other/app@` + exampleCommit + `: the provenance contradicts itself`,
+		},
+		{
 			name:    "negative commit timestamp",
 			change:  func(st map[string]any) { setResult(st, clone, "commit-timestamp", "-1") },
 			wantErr: `line 1: decoding predicate: clone task "clone-repository": commit-timestamp "-1" is not a number of seconds`,
