@@ -21,33 +21,58 @@ import (
 // stepImageBuildah is where a build step image keeps buildah, in the order looked at.
 var stepImageBuildah = []string{"/usr/bin/buildah", "/usr/local/bin/buildah", "/bin/buildah"}
 
-// runInImage runs `buildah build` with the buildah CLI of the step image e.Image (a name in
-// o.Store), as the task's build step ran it: the image's root file system mounted from a
-// container of it, the store, the policy and every folder argv names bound in at their own
-// paths, the CLI run chrooted there in a mount namespace of its own.
-func (e Engine) runInImage(ctx context.Context, argv []string, o Options) (string, error) {
+// runInImage runs `buildah build` with the buildah CLI of the step image e.Image (pulled into
+// o.Store under that name), as the task's build step ran it: the image's root file system
+// mounted from a container of it, the store, the policy and every folder argv names bound in
+// at their own paths, the CLI run chrooted there in a mount namespace of its own, after
+// `buildah version` says it is e.Version.
+func (e Engine) runInImage(ctx context.Context, argv []string, o Options) (_ string, err error) {
 	work, err := workDir(o.Store)
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(work)
+	root, bin, cleanup, err := e.mountImage(o)
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if cerr := cleanup(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	iidfile := filepath.Join(work, "iid")
-	var cli []string
+	// --force-rm: the CLI names its containers itself, so it removes them even after a failure.
+	args := append([]string{"build", "--iidfile", iidfile, "--force-rm"}, policyFlag(o.PolicyPath)...)
 	for _, a := range argv {
 		// An empty --source-date-epoch only keeps this process's environment out of the
 		// in-process build; the CLI gets a clean environment, and old CLIs lack the flag.
 		if a != "--source-date-epoch=" {
-			cli = append(cli, a)
+			args = append(args, a)
 		}
 	}
-	// --force-rm: the CLI names its containers itself, so it removes them even after a failure.
-	args := append([]string{"build", "--iidfile", iidfile, "--force-rm"}, policyFlag(o.PolicyPath)...)
+	run := func(args []string, stdout io.Writer) error {
+		return e.runChrooted(ctx, root, bin, work, args, o, stdout)
+	}
+	var version bytes.Buffer
+	if err := run([]string{"version", "--json"}, &version); err != nil {
+		return "", err
+	}
+	var v struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(version.Bytes(), &v); err != nil || v.Version == "" {
+		return "", fmt.Errorf("%w: %s: `buildah version --json` printed %q", ErrBuild, e, version.String())
+	}
+	if v.Version != e.Version {
+		return "", fmt.Errorf("%w: %s holds buildah %s, not %s", ErrStepImage, e.Image, v.Version, e.Version)
+	}
 	// The CLI prints its steps on stdout: they are progress here, the ID is in iidfile.
 	progress := o.Progress
 	if progress == nil {
 		progress = io.Discard
 	}
-	if err := e.inImage(ctx, work, append(args, cli...), o, progress); err != nil {
+	if err := run(args, progress); err != nil {
 		return "", err
 	}
 	id, err := os.ReadFile(iidfile)
@@ -80,57 +105,41 @@ func policyFlag(path string) []string {
 	return []string{"--signature-policy", path}
 }
 
-// probeImage asks the step image's buildah its version.
-func (e Engine) probeImage(ctx context.Context, o Options) (string, error) {
-	work, err := workDir(o.Store)
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(work)
-	var stdout bytes.Buffer
-	if err := e.inImage(ctx, work, []string{"version", "--json"}, o, &stdout); err != nil {
-		return "", err
-	}
-	var v struct {
-		Version string `json:"version"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v.Version == "" {
-		return "", fmt.Errorf("%w: %s: `buildah version --json` printed %q", ErrBuild, e, stdout.String())
-	}
-	return v.Version, nil
-}
-
-// inImage runs the step image's buildah with args (after the global storage flags) and
-// writes its standard output to stdout. work is a folder of this run, bound in.
-func (e Engine) inImage(ctx context.Context, work string, args []string, o Options, stdout io.Writer) (err error) {
+// mountImage mounts a container of the step image and finds its buildah: the root folder,
+// buildah's path inside it, and what unmounts and removes the container.
+func (e Engine) mountImage(o Options) (root, bin string, cleanup func() error, err error) {
 	var names []string
 	if o.ContainerSuffix != "" {
 		names = []string{"rebuild-step-image-" + o.ContainerSuffix} // what a cut-short run leaves is found by it
 	}
 	c, err := o.Store.CreateContainer("", names, e.Image, "", "", nil)
 	if err != nil {
-		return fmt.Errorf("%w: a container of step image %s: %v", ErrBuild, e.Ref, err)
+		return "", "", nil, fmt.Errorf("%w: a container of step image %s: %v", ErrBuild, e.Image, err)
 	}
-	defer func() {
-		if derr := o.Store.DeleteContainer(c.ID); derr != nil && err == nil {
-			err = fmt.Errorf("removing the step image's container: %w", derr)
+	cleanup = func() error {
+		_, _ = o.Store.Unmount(c.ID, true)
+		if err := o.Store.DeleteContainer(c.ID); err != nil {
+			return fmt.Errorf("removing the step image's container: %w", err)
 		}
-	}()
-	root, err := o.Store.Mount(c.ID, "")
-	if err != nil {
-		return fmt.Errorf("%w: mounting step image %s: %v", ErrBuild, e.Ref, err)
+		return nil
 	}
-	defer func() { _, _ = o.Store.Unmount(c.ID, true) }()
-	bin := ""
+	if root, err = o.Store.Mount(c.ID, ""); err != nil {
+		_ = cleanup()
+		return "", "", nil, fmt.Errorf("%w: mounting step image %s: %v", ErrBuild, e.Image, err)
+	}
 	for _, p := range stepImageBuildah {
 		if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
-			bin = p
-			break
+			return root, p, cleanup, nil
 		}
 	}
-	if bin == "" {
-		return fmt.Errorf("%w: %s has no buildah (looked for %s)", ErrStepImage, e.Ref, strings.Join(stepImageBuildah, ", "))
-	}
+	_ = cleanup()
+	return "", "", nil, fmt.Errorf("%w: %s has no buildah (looked for %s)", ErrStepImage, e.Image, strings.Join(stepImageBuildah, ", "))
+}
+
+// runChrooted runs the buildah at bin in the mounted step image root with args (after the
+// global storage flags) and writes its standard output to stdout. work is a folder of this
+// run, bound in.
+func (e Engine) runChrooted(ctx context.Context, root, bin, work string, args []string, o Options, stdout io.Writer) error {
 	conf := filepath.Join(work, "storage.conf")
 	if err := os.WriteFile(conf, storageConf(o.Store), 0o644); err != nil {
 		return err
@@ -157,11 +166,11 @@ func (e Engine) inImage(ctx context.Context, work string, args []string, o Optio
 	if o.Progress != nil {
 		cmd.Stderr = io.MultiWriter(o.Progress, &stderr)
 	}
-	err = cmd.Run()
+	err := cmd.Run()
 	var ee interface{ ExitCode() int }
 	switch {
 	case errors.As(err, &ee) && ee.ExitCode() == 125:
-		return fmt.Errorf("%w: entering step image %s: %s", ErrBuild, e.Ref, lastLine(stderr.String()))
+		return fmt.Errorf("%w: entering step image %s: %s", ErrBuild, e.Image, lastLine(stderr.String()))
 	case err != nil:
 		return fmt.Errorf("%w: %s: %v: %s", ErrBuild, e, err, lastLine(stderr.String()))
 	}

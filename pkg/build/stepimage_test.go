@@ -32,7 +32,7 @@ func TestBindsFor(t *testing.T) {
 }
 
 func TestEngineString(t *testing.T) {
-	e := Engine{Version: "1.41.0-dev", Image: "r/buildah-task@sha256:ab", Ref: "r/buildah-task@sha256:ab"}
+	e := Engine{Version: "1.41.0-dev", Image: "r/buildah-task@sha256:ab"}
 	if s := e.String(); !strings.Contains(s, "1.41.0-dev") || !strings.Contains(s, "the build step's image r/buildah-task@sha256:ab") {
 		t.Errorf("String() = %q", s)
 	}

@@ -46,7 +46,7 @@ func (j *Job) chooseEngine(ctx context.Context) (build.Engine, error) {
 			return build.Engine{}, fmt.Errorf("%w: buildah %s (%s); the engines here are %s", ErrNoEngine, version, from, strings.Join(have, ", "))
 		}
 		// The build step's image holds the buildah that ran: it builds, pulled by digest.
-		e = build.Engine{Version: version, Image: j.Build.Record.BuilderImage, Ref: j.Build.Record.BuilderImage}
+		e = build.Engine{Version: version, Image: j.Build.Record.BuilderImage}
 		log.Phase("build", "buildah %s built the image (%s); no engine here has it (%s): building with %s", version, from, strings.Join(have, ", "), e)
 		return e, nil
 	}
