@@ -9,10 +9,7 @@ import (
 	"io"
 	"maps"
 
-	"github.com/rebuild-project/rebuild/pkg/build"
-	"github.com/rebuild-project/rebuild/pkg/inputs"
 	"github.com/rebuild-project/rebuild/pkg/kit"
-	"github.com/rebuild-project/rebuild/pkg/konflux"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
@@ -101,15 +98,10 @@ func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, log *rebuild.Log
 	// The buildah that built, for the offline rebuild to pick its engine; and, when no engine
 	// here has it, the build step's image whose buildah then builds.
 	pins := in.Pins
-	recorded, err := inputs.RecordedBuildah(ctx, job.SystemContext(), job.Pushed, konflux.LabelsPaths)
-	if err != nil && !errors.Is(err, inputs.ErrNoLabelsJSON) {
-		log.Warn("reading the buildah version from the published image: %v", err)
-	}
-	if v, _ := job.Build.Buildah(recorded); v != "" && !rc.NoStepImage {
-		if _, ok := build.Pick(rc.Engines, v); !ok && len(rc.Engines) > 0 {
-			pins = maps.Clone(pins)
-			pins[job.Build.Record.BuilderImage] = job.Build.Record.BuilderImage
-		}
+	recorded := job.RecordedBuildah(ctx)
+	if e, err := job.Engine(recorded); err == nil && e.Image != "" {
+		pins = maps.Clone(pins)
+		pins[e.Image] = e.Image
 	}
 	log.Phase("kit", "writing the source bundle and %d image(s) into %s", len(pins), c.dir)
 	m, err := kit.Write(ctx, c.dir, kit.Contents{

@@ -14,21 +14,28 @@ import (
 // ErrNoEngine marks an image built by a buildah version no engine here has.
 var ErrNoEngine = errors.New("no build engine for the buildah that built the image")
 
-// chooseEngine picks the engine of the buildah version that built the image: the one the
-// published image's labels.json names (online), else the one the task version shipped. When
-// neither says, this binary's library builds, with a warning.
-func (j *Job) chooseEngine(ctx context.Context) (build.Engine, error) {
+// RecordedBuildah is the buildah version the published image names (its io.buildah.version
+// label, else its labels.json), read from its registry; offline (Images or SBOMFile set),
+// the one a kit's listing names; "" when unknown.
+func (j *Job) RecordedBuildah(ctx context.Context) string {
+	if j.cfg.Images != "" || j.cfg.SBOMFile != "" {
+		return j.cfg.KitBuildah
+	}
+	v, err := inputs.RecordedBuildah(ctx, j.SystemContext(), j.Pushed, konflux.LabelsPaths)
+	if err != nil && !errors.Is(err, inputs.ErrNoLabelsJSON) {
+		j.cfg.Log.Warn("reading the buildah version from the published image: %v", err)
+	}
+	return v
+}
+
+// Engine picks the engine of the buildah version that built the image: recorded (as
+// RecordedBuildah gives it), else the one the build step's image or the task version says.
+// When no engine has it, the build step's image builds (ErrNoEngine with NoStepImage); when
+// nothing says, this binary's library builds, with a warning.
+func (j *Job) Engine(recorded string) (build.Engine, error) {
 	log, engines := j.cfg.Log, j.cfg.Engines
 	if len(engines) == 0 {
 		engines = []build.Engine{build.InProcess()}
-	}
-	recorded := j.cfg.KitBuildah
-	if j.cfg.Images == "" && j.cfg.SBOMFile == "" {
-		v, err := inputs.RecordedBuildah(ctx, j.SystemContext(), j.Pushed, konflux.LabelsPaths)
-		if err != nil && !errors.Is(err, inputs.ErrNoLabelsJSON) {
-			log.Warn("reading the buildah version from the published image: %v", err)
-		}
-		recorded = v
 	}
 	version, from := j.Build.Buildah(recorded)
 	if version == "" {

@@ -16,7 +16,7 @@ import (
 // Containerfile names them.
 func (in *Inputs) Fetch(ctx context.Context) (err error) {
 	cfg := in.Job.cfg
-	if in.Engine, err = in.Job.chooseEngine(ctx); err != nil {
+	if in.Engine, err = in.Job.Engine(in.Job.RecordedBuildah(ctx)); err != nil {
 		return err
 	}
 	if in.store, err = openStore(cfg); err != nil {
