@@ -155,6 +155,17 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		// Task 0.13 with COMPRESSION_FORMAT=dual: IMAGE_DIGEST names an index of the image
+		// with gzip and with zstd:chunked layers; the rebuild compares with the gzip one.
+		name:         "kbc-0.13-dual",
+		testdata:     "multistage",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "COMPRESSION_FORMAT": "dual"},
+		buildah:      "1.44.0",
+		kbc:          true,
+		task:         world.TaskRun{Version: "0.13"},
+		reproducible: true,
+	},
+	{
 		// A package manager (busybox dpkg) installs packages pinned by sha256 into a new
 		// root, the final stage ships that root alone.
 		name:         "packages",

@@ -57,6 +57,9 @@ func TestRebuild(t *testing.T) {
 			if c.buildah != "" {
 				checkEngine(ctx, t, w, c, pub, res.stderr)
 			}
+			if f, _ := c.params["COMPRESSION_FORMAT"].(string); f == "dual" {
+				checkDual(ctx, t, w, pub, res.stderr)
+			}
 		})
 	}
 }
@@ -92,6 +95,23 @@ func checkEngine(ctx context.Context, t *testing.T, w *world.World, c e2eCase, p
 	}
 }
 
+// checkDual checks that the rebuild of an image pushed as a dual-compression index named the
+// index's gzip image as the one to compare, and that --verify finds it identical.
+func checkDual(ctx context.Context, t *testing.T, w *world.World, pub world.Published, stderr string) {
+	t.Helper()
+	if want := "is an index: comparing with its gzip image sha256:"; !strings.Contains(stderr, want) {
+		t.Errorf("rebuild's stderr lacks %q:\n%s", want, tail(stderr, 4000))
+	}
+	res, err := runRebuild(ctx, w, pub.Attestation, "--verify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.store.Remove()
+	if res.exit != 0 || !strings.Contains(res.stderr, "rebuild: verify: identical") {
+		t.Errorf("rebuild --verify of the dual index exited %d, want 0 and identical:\n%s", res.exit, tail(res.stderr, 4000))
+	}
+}
+
 // publications are the cases this test binary's world has published, by name and commit
 // date: publishing the same again would attach a second attestation to the same digest.
 var publications = map[string]world.Published{}
@@ -124,6 +144,11 @@ func publish(ctx context.Context, t *testing.T, w *world.World, c e2eCase, date 
 	if f, _ := c.params["BUILDAH_FORMAT"].(string); f == "docker" {
 		if mt, err := manifestType(w, pub.Ref); err != nil || mt != "application/vnd.docker.distribution.manifest.v2+json" {
 			t.Errorf("world: %s was pushed with BUILDAH_FORMAT=docker, its manifest is %q (%v)", pub.Ref, mt, err)
+		}
+	}
+	if f, _ := c.params["COMPRESSION_FORMAT"].(string); f == "dual" {
+		if mt, err := manifestType(w, pub.Ref); err != nil || mt != "application/vnd.oci.image.index.v1+json" {
+			t.Errorf("world: %s was pushed with COMPRESSION_FORMAT=dual, its manifest is %q (%v), want an OCI index", pub.Ref, mt, err)
 		}
 	}
 	if got, want := bytes.Count(pub.Attestation, []byte("\n")), max(c.attestations, 1); got != want {

@@ -275,7 +275,7 @@ func manifestType(w *world.World, ref string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", err

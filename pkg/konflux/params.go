@@ -55,6 +55,14 @@ func Check(rec *provenance.Task) (*Build, []error) {
 	if f := rec.Params.String("BUILDAH_FORMAT"); f != "" && p != nil && !slices.Contains(p.Formats, f) {
 		add(KindBadParams, "BUILDAH_FORMAT %q: %s replays %s", f, p.Name, strings.Join(p.Formats, " and "))
 	}
+	if f := rec.Params.String("COMPRESSION_FORMAT"); f != "" && p != nil {
+		switch {
+		case !slices.Contains(p.Compressions, f):
+			add(KindBadParams, "COMPRESSION_FORMAT %q: %s replays %s", f, p.Name, cmpOr(strings.Join(p.Compressions, ", "), "none"))
+		case f == "dual" && rec.Params.String("BUILDAH_FORMAT") == "docker":
+			add(KindBadParams, "COMPRESSION_FORMAT dual with BUILDAH_FORMAT docker: konflux-build-cli refuses the pair (an index of docker manifests)")
+		}
+	}
 	for _, err := range checkParams(rec.Params) {
 		problems = append(problems, &Problem{KindBadParams, err})
 	}

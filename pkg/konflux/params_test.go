@@ -71,6 +71,24 @@ func TestCheck(t *testing.T) {
 		{name: "prefetch", edit: func(t *provenance.Task) { t.Params["PREFETCH_INPUT"] = str("gomod") }, kind: KindPrefetched, msg: "PREFETCH_INPUT"},
 		{name: "docker format", edit: func(t *provenance.Task) { t.Params["BUILDAH_FORMAT"] = str("docker") }},
 		{name: "unknown format", edit: func(t *provenance.Task) { t.Params["BUILDAH_FORMAT"] = str("v2s1") }, kind: KindBadParams, msg: `BUILDAH_FORMAT "v2s1": buildah/0.8 replays oci and docker`},
+		{name: "docker format, konflux-build-cli", edit: func(t *provenance.Task) {
+			t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.12@", 1)
+			t.Params["BUILDAH_FORMAT"] = str("docker")
+		}},
+		{name: "dual compression", edit: func(t *provenance.Task) {
+			t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.13@", 1)
+			t.Params["COMPRESSION_FORMAT"] = str("dual")
+		}},
+		{name: "unknown compression", edit: func(t *provenance.Task) {
+			t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.13@", 1)
+			t.Params["COMPRESSION_FORMAT"] = str("zstd")
+		}, kind: KindBadParams, msg: `COMPRESSION_FORMAT "zstd": konflux-build-cli/0.13 replays gzip, zstd:chunked, dual`},
+		{name: "compression before 0.13", edit: func(t *provenance.Task) { t.Params["COMPRESSION_FORMAT"] = str("gzip") },
+			kind: KindBadParams, msg: `COMPRESSION_FORMAT "gzip": buildah/0.8 replays none`},
+		{name: "dual docker", edit: func(t *provenance.Task) {
+			t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.13@", 1)
+			t.Params["COMPRESSION_FORMAT"], t.Params["BUILDAH_FORMAT"] = str("dual"), str("docker")
+		}, kind: KindBadParams, msg: "COMPRESSION_FORMAT dual with BUILDAH_FORMAT docker"},
 		{name: "label as flag", edit: func(t *provenance.Task) { t.Params["LABELS"] = arr("--squash=true") }, kind: KindBadParams, msg: `LABELS entry "--squash=true" starts with --`},
 		{name: "newline in arg", edit: func(t *provenance.Task) { t.Params["BUILD_ARGS"] = arr("A=1\nB=2") }, kind: KindBadParams, msg: "line break"},
 		{name: "bare env var", edit: func(t *provenance.Task) { t.Params["ENV_VARS"] = arr("HOME") }, kind: KindBadParams, msg: `ENV_VARS entry "HOME" has no value`},

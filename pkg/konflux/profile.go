@@ -21,6 +21,9 @@ type Profile struct {
 	StepImages []string
 	// Formats are the BUILDAH_FORMAT values it replays.
 	Formats []string
+	// Compressions are the COMPRESSION_FORMAT values it replays; none for versions without
+	// the parameter.
+	Compressions []string
 	// Buildah is the buildah version the build step's image held, by task version, where
 	// one alone was shipped with it: what a rebuild uses when the image does not say.
 	Buildah map[string]string
@@ -46,8 +49,10 @@ type rules interface {
 // the same image. Each version's four copies differ only in where the source lies.
 var scriptTasks = []string{"task-buildah", "task-buildah-oci-ta", "task-buildah-remote", "task-buildah-remote-oci-ta"}
 
-// The script builds OCI whatever BUILDAH_FORMAT says; its push step converts to docker
-// (push_format), which keeps the config and so the image ID.
+// Every version builds OCI whatever BUILDAH_FORMAT says and converts to docker when pushing
+// (the script's push step's push_format; 0.10's push step the same; konflux-build-cli's
+// --push-format, which 0.12.2 sets from BUILDAH_FORMAT), which keeps the config and so the
+// image ID.
 var scriptFormats = []string{"oci", "docker"}
 
 // never marks a rule a version never had.
@@ -115,11 +120,11 @@ var profiles = []*Profile{
 	},
 	{
 		// 0.10 and 0.11 run konflux-build-cli; 0.12 adds stage labels (CONTEXTUALIZE_SBOM),
-		// 0.13 compression formats: not covered yet.
+		// 0.13 compression formats.
 		Name:     "konflux-build-cli/0.10",
 		Tasks:    scriptTasks,
 		Versions: []string{"0.10", "0.11"},
-		Formats:  []string{"oci"},
+		Formats:  scriptFormats,
 		// 0.10.0 ran buildah 1.43.1 for its first weeks (2026-05), 0.10.1 and later 1.44.0;
 		// the bundle's major.minor tag cannot tell them apart, and labels.json names the
 		// version only when SOURCE_DATE_EPOCH is empty.
@@ -127,14 +132,30 @@ var profiles = []*Profile{
 		rules:   kbc{containerfileIgnore: since("2026-07-28T10:05:50Z")},
 	},
 	{
-		// 0.12: CONTEXTUALIZE_SBOM (now false by default) adds stage labels. 0.13's
-		// compression formats are not covered: no source of it was read.
+		// 0.12: CONTEXTUALIZE_SBOM (now false by default) adds stage labels.
 		Name:     "konflux-build-cli/0.12",
 		Tasks:    scriptTasks,
 		Versions: []string{"0.12"},
-		Formats:  []string{"oci"},
+		Formats:  scriptFormats,
 		Buildah:  map[string]string{"0.12": "1.44.0"},
 		rules:    kbc{stageLabels: true, containerfileIgnore: always},
+	},
+	{
+		// 0.13: COMPRESSION_FORMAT, konflux-build-cli's --compression-format (1097e91,
+		// 2026-08-20; its image on task-runner 2.1.0, buildah 1.44.0). It changes the push
+		// alone: gzip and zstd:chunked are passed to `buildah push`; dual pushes both and then
+		// a per-platform index of the two (gzip first, zstd marked by an annotation), whose
+		// digest IMAGE_DIGEST names: the rebuild compares with its gzip image
+		// (inputs.PublishedImage). The build is 0.12's. The task's own 0.13 yaml could not be
+		// read here: the parameter's name and its passing as KBC_BUILD_COMPRESSION_FORMAT are
+		// from the change notes and konflux-build-cli's source.
+		Name:         "konflux-build-cli/0.13",
+		Tasks:        scriptTasks,
+		Versions:     []string{"0.13"},
+		Formats:      scriptFormats,
+		Compressions: []string{"gzip", "zstd:chunked", "dual"},
+		Buildah:      map[string]string{"0.13": "1.44.0"},
+		rules:        kbc{stageLabels: true, containerfileIgnore: always},
 	},
 }
 

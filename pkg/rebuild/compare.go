@@ -16,7 +16,7 @@ import (
 
 // CompareOptions say where the published image is and what else the comparison writes.
 type CompareOptions struct {
-	// Published is where to read the published image; nil for the pushed image, by digest,
+	// Published is where to read the published image; nil for Job.Published, by digest,
 	// from its registry.
 	Published types.ImageReference
 	DiffDir   string // where the differing files go ("" for nowhere)
@@ -29,7 +29,7 @@ func (in *Inputs) Compare(ctx context.Context, id string, o CompareOptions) (*co
 	pub := o.Published
 	if pub == nil {
 		var err error
-		if pub, err = docker.ParseReference("//" + in.Job.Pushed.Name + "@" + in.Job.Pushed.Digest); err != nil {
+		if pub, err = docker.ParseReference("//" + in.Job.Published.Name + "@" + in.Job.Published.Digest); err != nil {
 			return nil, fmt.Errorf("naming the published image: %w", err)
 		}
 	}

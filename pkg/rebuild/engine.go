@@ -21,7 +21,7 @@ func (j *Job) RecordedBuildah(ctx context.Context) string {
 	if j.cfg.Images != "" || j.cfg.SBOMFile != "" {
 		return j.cfg.KitBuildah
 	}
-	v, err := inputs.RecordedBuildah(ctx, j.SystemContext(), j.Pushed, konflux.LabelsPaths)
+	v, err := inputs.RecordedBuildah(ctx, j.SystemContext(), j.Published, konflux.LabelsPaths)
 	if err != nil && !errors.Is(err, inputs.ErrNoLabelsJSON) {
 		j.cfg.Log.Warn("reading the buildah version from the published image: %v", err)
 	}

@@ -19,6 +19,9 @@ type Job struct {
 	// Pushed is the image the build task pushed: its SBOM names the images to pull, and it is
 	// the published image a comparison reads by default.
 	Pushed provenance.Subject
+	// Published is the image a comparison reads by default: Pushed, or, when Pushed names an
+	// index (COMPRESSION_FORMAT=dual), its gzip image for the build's platform (Resolve).
+	Published provenance.Subject
 
 	cfg Config
 }
@@ -60,7 +63,7 @@ func Read(in io.Reader, cfg Config) (*Job, error) {
 		return nil, err
 	}
 	pushed, _ := konflux.Pushed(recipe.Subjects, &recipe.Task) // Read refuses a statement with no subject
-	j := &Job{Recipe: recipe, Envelopes: envs, Build: b, Pushed: pushed, cfg: cfg}
+	j := &Job{Recipe: recipe, Envelopes: envs, Build: b, Pushed: pushed, Published: pushed, cfg: cfg}
 	if cfg.Key != nil && recipe.Task.Results["SBOM_BLOB_URL"] == "" {
 		log.Warn("the provenance records no SBOM_BLOB_URL: the SBOM, which names the images to pull, is not pinned by the signature")
 	}

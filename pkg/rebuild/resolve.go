@@ -69,6 +69,9 @@ func (j *Job) Resolve(ctx context.Context) (_ *Inputs, err error) {
 		return nil, err
 	}
 	j.checkSourceDateEpoch(in.Source)
+	if err := j.resolvePublished(ctx); err != nil {
+		return nil, err
+	}
 	if in.SBOM, err = j.readSBOM(ctx); err != nil {
 		return nil, err
 	}
@@ -83,6 +86,24 @@ func (j *Job) Resolve(ctx context.Context) (_ *Inputs, err error) {
 		return nil, err
 	}
 	return in, nil
+}
+
+// resolvePublished sets Published to the image of the build's platform when the pushed
+// digest names an index; offline (a kit's images or an SBOM file given), the user names the
+// published image.
+func (j *Job) resolvePublished(ctx context.Context) error {
+	if j.cfg.Images != "" || j.cfg.SBOMFile != "" {
+		return nil
+	}
+	img, err := inputs.PublishedImage(ctx, j.SystemContext(), j.Pushed, konflux.PlatformOf(&j.Recipe.Task))
+	if err != nil {
+		return err
+	}
+	if img != j.Pushed {
+		j.cfg.Log.Phase("verify", "%s@%s is an index: comparing with its gzip image %s", j.Pushed.Name, j.Pushed.Digest, img.Digest)
+	}
+	j.Published = img
+	return nil
 }
 
 // SystemContext is how the rebuild reaches registries: its signature policy and the

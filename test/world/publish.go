@@ -98,7 +98,12 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	if pub.Params.String("BUILDAH_FORMAT") == "docker" {
 		format = "docker"
 	}
-	if pub.Digest, err = w.PushAs(ctx, store, image, image, format); err != nil {
+	if pub.Params.String("COMPRESSION_FORMAT") == "dual" {
+		pub.Digest, err = w.PushDual(ctx, store, image, image)
+	} else {
+		pub.Digest, err = w.PushAs(ctx, store, image, image, format)
+	}
+	if err != nil {
 		return pub, err
 	}
 	pub.Ref = repo + "@" + pub.Digest
