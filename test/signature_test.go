@@ -47,6 +47,7 @@ func TestSignature(t *testing.T) {
 		name      string
 		stdin     []byte
 		key       string
+		args      []string // more flags: what the provenance must record
 		exit      int
 		stderr    []string
 		notStderr []string
@@ -68,10 +69,28 @@ func TestSignature(t *testing.T) {
 			name: "only a tampered envelope", stdin: tampered, key: w.PubKey, exit: 2,
 			stderr: []string{"no envelope verifies"}, notStderr: []string{"rebuild: clone"},
 		},
+		{
+			name: "expected source, branch, builder and task", stdin: pub.Attestation, key: w.PubKey, exit: 0,
+			args: []string{"--source-uri", strings.TrimPrefix(w.GitURL(c.name), "http://"), "--source-ref", "refs/heads/main",
+				"--builder-id", "https://tekton.dev/chains/v2", "--trusted-task", "sha256:" + strings.Repeat("1", 64), "--trusted-task", "sha256:" + strings.Repeat("6", 64)},
+		},
+		{
+			name: "another source", stdin: pub.Attestation, key: w.PubKey, exit: 2, args: []string{"--source-uri", "git.example/org/*"},
+			stderr:    []string{"rebuild: error: not the expected provenance: --source-uri git.example/org/*: the provenance's source is " + w.GitURL(c.name)},
+			notStderr: []string{"rebuild: clone", "rebuild: pull"},
+		},
+		{
+			name: "another branch", stdin: pub.Attestation, key: w.PubKey, exit: 2, args: []string{"--source-ref", "release-*"},
+			stderr: []string{"--source-ref release-*: the pipeline ran for branch main"}, notStderr: []string{"rebuild: clone"},
+		},
+		{
+			name: "untrusted task", stdin: pub.Attestation, key: w.PubKey, exit: 2, args: []string{"--trusted-task", "sha256:" + strings.Repeat("1", 64)},
+			stderr: []string{"--trusted-task: the build task build-container ran bundle "}, notStderr: []string{"rebuild: clone"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := runRebuild(ctx, w, tt.stdin, "--key", tt.key)
+			res, err := runRebuild(ctx, w, tt.stdin, append([]string{"--key", tt.key}, tt.args...)...)
 			if err != nil {
 				t.Fatal(err)
 			}

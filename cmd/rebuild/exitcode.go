@@ -37,7 +37,7 @@ func exitCode(err error) int {
 		errors.Is(err, konflux.ErrCannotReplay), errors.Is(err, konflux.ErrBadTask), errors.Is(err, build.ErrBadArgs),
 		errors.Is(err, inputs.ErrGitURL), errors.Is(err, rebuild.ErrNoEngine), errors.Is(err, inputs.ErrUnpinned), errors.Is(err, inputs.ErrSBOMMismatch),
 		errors.Is(err, inputs.ErrSBOMTooLarge), errors.Is(err, inputs.ErrSBOMFormat), errors.Is(err, inputs.ErrTampered),
-		errors.Is(err, build.ErrStepImage), errors.Is(err, inputs.ErrNoPlatformImage):
+		errors.Is(err, build.ErrStepImage), errors.Is(err, inputs.ErrNoPlatformImage), errors.Is(err, rebuild.ErrUnexpected):
 		return exitBadInput
 	case errors.Is(err, inputs.ErrUnavailable):
 		return exitUnavailable

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/kit"
@@ -37,6 +38,7 @@ type config struct {
 	noStepImage   bool   // refuse a buildah version no engine has instead of running the step image
 	accept        string // a difference --verify passes: "timestamps"
 	kitBuildah    string // the buildah version the --kit listing names
+	expect        rebuild.Expect
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -78,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.source, "source", "", "check the pinned commit out of the local clone, bare repository or git bundle at `path` instead of its URL")
 	fs.StringVar(&c.images, "images", "", "read the pinned images by digest from the OCI layout in `dir` instead of their registries")
 	engineFlag(fs, &c.engines)
+	expectFlags(fs, &c.expect)
 	fs.StringVar(&c.accept, "accept", "", "with --verify, pass (exit 0) an image the published one is `timestamps` away from: identical once its time values are carried over")
 	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
 	if err := fs.Parse(args); err != nil {
@@ -127,6 +130,7 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 		AllowLocalGit: c.allowLocalGit, Source: c.source, Images: c.images, SBOMFile: c.sbomFile,
 		Storage: c.storage, RunRoot: c.runRoot, StorageDriver: c.storageDriver,
 		PolicyPath: c.policy, WorkDir: c.workDir, Log: log, NoStepImage: c.noStepImage, KitBuildah: c.kitBuildah,
+		Expect: c.expect,
 	}
 	var err error
 	if rc.Engines, err = build.Engines(c.engines); err != nil {
@@ -156,4 +160,18 @@ func engineFlag(fs *flag.FlagSet, dst *string) {
 		def = v
 	}
 	fs.StringVar(dst, "engines", def, "`dir` of the build engines, buildah-<version> (rebuild version lists them)")
+}
+
+// expectFlags adds the flags that say what the provenance must record.
+func expectFlags(fs *flag.FlagSet, e *rebuild.Expect) {
+	fs.StringVar(&e.SourceURI, "source-uri", "", "refuse (exit 2) unless the source is the git repository `URI` (exact, or a glob; scheme and .git optional)")
+	fs.StringVar(&e.SourceRef, "source-ref", "", "refuse (exit 2) unless the pipeline ran for a push to `branch` (\"main\", \"refs/heads/main\" or a glob)")
+	fs.StringVar(&e.BuilderID, "builder-id", "", "refuse (exit 2) unless the provenance's builder id is `ID`")
+	fs.Func("trusted-task", "refuse (exit 2) unless the build task ran this bundle: `digest` or reference@digest (repeatable)", func(v string) error {
+		if !strings.Contains(v, "sha256:") {
+			return fmt.Errorf("%q names no sha256 digest", v)
+		}
+		e.TrustedTasks = append(e.TrustedTasks, v)
+		return nil
+	})
 }

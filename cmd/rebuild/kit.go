@@ -54,6 +54,7 @@ func kitCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&c.base.workDir, "workdir", "", "`dir` for the checkout (default: $TMPDIR)")
 	fs.BoolVar(&c.base.quiet, "q", false, "print no progress, only warnings and errors")
 	engineFlag(fs, &c.base.engines)
+	expectFlags(fs, &c.base.expect)
 	fs.BoolVar(&c.base.noStepImage, "no-step-image", false, "leave the build step's image out even when no engine has the buildah that built the image")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -46,6 +46,7 @@ func compare(a, b lineRecipe) error {
 		{"git URL", x.Source.URL, y.Source.URL},
 		{"commit", x.Source.Commit, y.Source.Commit},
 		{"commit timestamp", x.Source.CommitTimestamp, y.Source.CommitTimestamp},
+		{"builder id", x.BuilderID, y.BuilderID},
 	}
 	for _, s := range strs {
 		if s.x != s.y {

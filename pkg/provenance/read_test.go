@@ -68,6 +68,8 @@ func exampleRecipe() *Recipe {
 			},
 			StartedOn: time.Date(2026, 1, 5, 10, 0, 21, 0, time.UTC),
 		},
+		BuilderID: "https://tekton.dev/chains/v2",
+		Run:       Run{Labels: map[string]string{"tekton.dev/pipeline": "docker-build-oci-ta"}},
 	}
 }
 

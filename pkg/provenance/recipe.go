@@ -13,6 +13,17 @@ type Recipe struct {
 	Source Source
 	// Task is the build task's record: its name, bundle, parameters, step image and results.
 	Task Task
+	// BuilderID is the build platform's URI (builder.id; SLSA v1 runDetails.builder.id).
+	BuilderID string
+	// Run is the PipelineRun's metadata as Chains records it.
+	Run Run
+}
+
+// Run is a PipelineRun's labels and annotations (Konflux puts the target branch and the pull
+// request number there).
+type Run struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
 }
 
 // Subject is an image name (no tag or digest) and its sha256 manifest digest ("sha256:<hex>").

@@ -25,7 +25,15 @@ var (
 )
 
 type v02Predicate struct {
-	BuildType   string `json:"buildType"`
+	BuildType string `json:"buildType"`
+	Builder   struct {
+		ID string `json:"id"`
+	} `json:"builder"`
+	// Invocation.Environment holds the PipelineRun's labels and annotations (Chains'
+	// attest.Invocation; SLSA v1 has them in internalParameters).
+	Invocation struct {
+		Environment Run `json:"environment"`
+	} `json:"invocation"`
 	BuildConfig struct {
 		Tasks []v02Task `json:"tasks"`
 	} `json:"buildConfig"`
@@ -90,7 +98,8 @@ func (pred *v02Predicate) recipe(subjects []Subject) (*Recipe, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build task %q: %w", build.Name, err)
 	}
-	return &Recipe{Subjects: subjects, Source: source, Task: task}, nil
+	run := pred.Invocation.Environment
+	return &Recipe{Subjects: subjects, Source: source, Task: task, BuilderID: pred.Builder.ID, Run: run}, nil
 }
 
 func pickCloneTask(tasks []v02Task) (*v02Task, error) {

@@ -21,8 +21,14 @@ const pipelineTaskDependency = "pipelineTask"
 type v1Predicate struct {
 	BuildDefinition struct {
 		BuildType            string         `json:"buildType"`
+		InternalParameters   Run            `json:"internalParameters"` // slsa-tekton: the PipelineRun's labels and annotations
 		ResolvedDependencies []v1Descriptor `json:"resolvedDependencies"`
 	} `json:"buildDefinition"`
+	RunDetails struct {
+		Builder struct {
+			ID string `json:"id"`
+		} `json:"builder"`
+	} `json:"runDetails"`
 }
 
 // v1Descriptor is an in-toto ResourceDescriptor; content is base64 in its JSON form.
@@ -95,6 +101,8 @@ func v1AsV02(raw json.RawMessage) (*v02Predicate, error) {
 		return nil, newError(ErrUnsupported, "unsupported buildType %q (want %q)", bt, BuildTypeTekton)
 	}
 	v02 := &v02Predicate{BuildType: bt}
+	v02.Builder.ID = pred.RunDetails.Builder.ID
+	v02.Invocation.Environment = pred.BuildDefinition.InternalParameters
 	for i, d := range pred.BuildDefinition.ResolvedDependencies {
 		if d.Name == pipelineTaskDependency && len(d.Content) > 0 {
 			t, err := v02TaskFromTaskRun(d.Content)

@@ -10,6 +10,15 @@ import (
 	"testing"
 )
 
+// v1Recipe is the example recipe as statement-slsa1.json records it: its PipelineRun has an
+// annotation more (internalParameters), changed by change.
+func v1Recipe(change func(*Recipe)) *Recipe {
+	return exampleWith(func(r *Recipe) {
+		r.Run.Annotations = map[string]string{"pipelinesascode.tekton.dev/on-event": "push"}
+		change(r)
+	})
+}
+
 // statement-slsa1.json is SLSA v1 provenance in the shape Tekton Chains' slsa/v2alpha4 writes
 // with the slsa-tekton buildType, for the same pipeline run as statement-v02.json
 // (see gen-slsa1.sh): it must read into the same recipe.
@@ -56,14 +65,14 @@ func TestReadSLSAV1(t *testing.T) {
 		wantIs      error
 		wantErr     string
 	}{
-		{name: "slsa-tekton", input: v1, want: exampleRecipe()},
+		{name: "slsa-tekton", input: v1, want: v1Recipe(func(*Recipe) {})},
 		{
 			name: "explicit value wins over the default",
 			input: withTaskRun(func(tr map[string]any) {
 				spec := tr["spec"].(map[string]any)
 				spec["params"] = append(spec["params"].([]any), map[string]any{"name": "SKIP_INJECTIONS", "value": "true"})
 			}),
-			want: exampleWith(func(r *Recipe) { r.Task.Params["SKIP_INJECTIONS"] = str("true") }),
+			want: v1Recipe(func(r *Recipe) { r.Task.Params["SKIP_INJECTIONS"] = str("true") }),
 		},
 		{
 			name:    "default buildType",

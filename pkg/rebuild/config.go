@@ -14,6 +14,8 @@ type Config struct {
 	KeyName string
 	// AllowLocalGit lets the git URL be a local path or file://.
 	AllowLocalGit bool
+	// Expect is what the provenance must say (source, branch, builder, task bundle).
+	Expect Expect
 
 	// Source is a local clone, bare repository or git bundle to check the commit out of
 	// instead of its URL; Images an OCI layout holding the pinned images instead of their

@@ -55,6 +55,9 @@ func Read(in io.Reader, cfg Config) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.Expect.Check(recipe); err != nil {
+		return nil, err
+	}
 	if err := inputs.CheckGitURL(recipe.Source.URL, cfg.AllowLocalGit); err != nil {
 		return nil, err
 	}

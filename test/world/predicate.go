@@ -107,7 +107,16 @@ func Predicate(r Run) ([]byte, error) {
 			"git-url": r.GitURL, "revision": r.Commit, "output-image": image,
 			"dockerfile": r.BuildParams.String("DOCKERFILE"), "path-context": r.BuildParams.String("CONTEXT"),
 		},
-		Environment: map[string]any{"labels": map[string]string{"tekton.dev/pipeline": "docker-build-oci-ta"}},
+		// The PipelineRun's metadata as Konflux's push pipelines carry it (their .tekton
+		// templates' annotations, filled in by Pipelines as Code, which adds the event label).
+		Environment: map[string]any{
+			"labels": map[string]string{"tekton.dev/pipeline": "docker-build-oci-ta", "pipelinesascode.tekton.dev/event-type": "push"},
+			"annotations": map[string]string{
+				"build.appstudio.openshift.io/repo":        r.GitURL + "?rev=" + r.Commit,
+				"build.appstudio.redhat.com/commit_sha":    r.Commit,
+				"build.appstudio.redhat.com/target_branch": "main",
+			},
+		},
 	}
 	p.BuildConfig.Tasks = []task{
 		{

@@ -43,7 +43,8 @@ func TestPredicateShape(t *testing.T) {
 	}
 }
 
-// shape lists the key paths of v, arrays merged, parameter maps and results as leaves.
+// shape lists the key paths of v, arrays merged, parameter maps and results as leaves, and the
+// PipelineRun's environment (its labels and annotations, whichever a run has) as one leaf.
 func shape(v any, path string) []string {
 	set := map[string]bool{}
 	var walk func(v any, path string)
@@ -51,7 +52,7 @@ func shape(v any, path string) []string {
 		set[path] = true
 		switch x := v.(type) {
 		case map[string]any:
-			if strings.HasSuffix(path, ".parameters") || strings.HasSuffix(path, ".digest") {
+			if strings.HasSuffix(path, ".parameters") || strings.HasSuffix(path, ".digest") || path == ".invocation.environment" {
 				return
 			}
 			for k, e := range x {
