@@ -34,6 +34,7 @@ func Resolve(rec *provenance.Task) (*Build, error) {
 func Check(rec *provenance.Task) (*Build, []error) {
 	b := &Build{Record: rec, Bundle: ParseBundle(rec.Bundle), Task: taskFromParams(rec.Params)}
 	b.Task.Started, b.Task.StepImage = rec.StartedOn, rec.BuilderImage
+	b.Task.Remote = strings.Contains(b.Bundle.Task, "-remote")
 	var problems []error
 	add := func(k Kind, format string, args ...any) {
 		problems = append(problems, &Problem{k, fmt.Sprintf(format, args...)})

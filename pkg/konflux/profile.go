@@ -64,15 +64,21 @@ var never = change{never: true}
 // state, `git log task/buildah*/<version>` for the changes).
 var profiles = []*Profile{
 	{
-		// 0.2 (from 2024-07-19) and 0.3, as they last were (read at d29dafe7, the parent of
-		// their removal): the build step of 0.4's first version (build-date first, the wall
-		// clock without "Z", vcs-ref, no labels.json, no annotations), STORAGE_DRIVER vfs by
-		// default; the changes within these patch lines were not read. Their images are
-		// never identical (the clock); a wrong rule here can only keep a rebuild from
-		// proving them equivalent.
+		// 0.2 (from 2024-07-19) and 0.3 (from 2025-01-06, a copy of 0.2 then), both removed by
+		// 04308637 (2025-05-06): the build step of 0.4's first version (build-date first, the
+		// wall clock without "Z", vcs-ref, no labels.json, no annotations), STORAGE_DRIVER vfs
+		// by default. Their changes, by the committer times on main (the copies read at
+		// d29dafe7, an ancestor on another branch, carry rebased dates): the build from a copy
+		// of the Containerfile (403b7f5b), LABELS (44a64633), the remote variants passing
+		// BUILD_ARGS (1d4b8c4f) and quoting for ssh (9ab87f41, faf0abdc). BUILD_ARGS_FILE went
+		// from --build-arg-file to the file's lines as --build-arg (a3b94c1c): buildah merges
+		// both alike. Their images are never identical (the clock); a wrong rule here can only
+		// keep a rebuild from proving them equivalent.
 		Name: "buildah/0.2", Tasks: scriptTasks, Versions: []string{"0.2", "0.3"}, Formats: scriptFormats,
 		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
-			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never},
+			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
+			containerfileCopy: since("2024-09-27T11:40:30Z"), labelsParam: since("2024-10-11T18:07:56Z"),
+			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z")},
 	},
 	{
 		// 0.4 (2025-02-06 to 2025-09-16). Until b170025a (2025-04-11) an icm step ran after
@@ -86,7 +92,8 @@ var profiles = []*Profile{
 		// file copy. Its images ran buildah -dev builds, then 1.40.1, 1.41.1, 1.41.3.
 		Name: "buildah/0.4", Tasks: scriptTasks, Versions: []string{"0.4"}, Formats: scriptFormats,
 		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
-			writesLabelsJSON: since("2025-09-01T13:33:01Z"), revisionLabel: since("2025-09-15T05:31:07Z"), ignoreFileCopy: never},
+			writesLabelsJSON: since("2025-09-01T13:33:01Z"), revisionLabel: since("2025-09-15T05:31:07Z"), ignoreFileCopy: never,
+			sshQuoting: since("2025-04-11T10:29:24Z")},
 	},
 	{
 		// 0.5 (2025-09-16 to 2025-10-13): labels.json to /root/buildinfo/ only, the created

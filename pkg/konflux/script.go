@@ -1,8 +1,11 @@
 package konflux
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,6 +35,19 @@ type script struct {
 	// ignoreFileCopy: the task passes a copy of the context's ignore file that lets
 	// labels.json in; before, buildah read the context's own.
 	ignoreFileCopy change
+	// containerfileCopy: buildah reads a copy of the Containerfile in /tmp; before (0.1, 0.2
+	// until 403b7f5b), the checkout's own, beside which buildah finds
+	// <Containerfile>.dockerignore or, else, .containerignore, over the context's.
+	containerfileCopy change
+	// labelsParam: the task has a LABELS parameter (0.2 from 44a64633); before, a recorded
+	// LABELS is nothing the script reads.
+	labelsParam change
+	// remoteBuildArgs: the remote variants pass BUILD_ARGS on to the script on the VM (0.2
+	// from 1d4b8c4f); before, they were dropped.
+	remoteBuildArgs change
+	// sshQuoting: the remote variants quote what they pass over ssh (0.1 to 0.4 from 9ab87f41
+	// and faf0abdc); before, the VM's shell split and expanded it again.
+	sshQuoting change
 }
 
 // change is when a rule came into a task version: never, always (the zero value), or for
@@ -56,7 +72,22 @@ func (c change) applies(started time.Time) bool {
 	return !c.never && (started.IsZero() || !started.Before(c.since))
 }
 
+// asRead is the task as the script read it: without the parameters its version did not pass on.
+func (s script) asRead(t Task) Task {
+	if !s.labelsParam.applies(t.Started) {
+		t.Labels = nil
+	}
+	if t.Remote && !s.remoteBuildArgs.applies(t.Started) {
+		t.BuildArgs = nil
+	}
+	return t
+}
+
 func (s script) replay(t Task, in ReplayInput) (Replay, error) {
+	t = s.asRead(t)
+	if err := s.checkSSHQuoting(t); err != nil {
+		return Replay{}, err
+	}
 	if !s.writesLabelsJSON.applies(t.Started) {
 		return replayClock(t, in), nil
 	}
@@ -176,7 +207,7 @@ func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFile
 // argv is the script's `buildah build` command line, less what cannot change the image
 // (proxies, TLS, mounts of secrets) and plus what running in-process here needs.
 func (s script) argv(p *Prepared, r Replay, f taskFiles) []string {
-	t := p.Task
+	t := s.asRead(p.Task)
 	fileFlag := s.buildArgFileFlag.applies(t.Started)
 	var a []string
 	if t.Hermetic {
@@ -220,6 +251,13 @@ func (s script) argv(p *Prepared, r Replay, f taskFiles) []string {
 	}
 	if f.ignoreFile != "" {
 		a = append(a, "--ignorefile", f.ignoreFile)
+	} else if !s.containerfileCopy.applies(t.Started) {
+		for _, suffix := range []string{".dockerignore", ".containerignore"} {
+			if _, err := os.Stat(p.Containerfile + suffix); err == nil {
+				a = append(a, "--ignorefile", p.Containerfile+suffix)
+				break
+			}
+		}
 	}
 	for _, l := range r.Labels {
 		a = append(a, "--label", l)
@@ -250,4 +288,29 @@ func annotationFileLines(data string) []string {
 		}
 	}
 	return lines
+}
+
+// shellSpecial are the characters a shell splits on, expands or interprets.
+const shellSpecial = " \t\n$`\"'\\*?[]{}~;&|<>()#!"
+
+// checkSSHQuoting refuses what a remote variant passed unquoted over ssh, for the VM's shell
+// to split and expand again, when a value holds what that shell would change: how it came out
+// is not recorded. PLATFORM localhost ran the script in the cluster, with no ssh.
+func (s script) checkSSHQuoting(t Task) error {
+	if !t.Remote || t.Platform == "localhost" || s.sshQuoting.applies(t.Started) {
+		return nil
+	}
+	values := map[string][]string{"BUILD_ARGS": t.BuildArgs, "LABELS": t.Labels}
+	for name, v := range map[string]string{"COMMIT_SHA": t.CommitSHA, "IMAGE_EXPIRES_AFTER": t.ImageExpiresAfter,
+		"TARGET_STAGE": t.TargetStage, "CONTEXT": t.Context, "DOCKERFILE": t.Dockerfile, "BUILD_ARGS_FILE": t.BuildArgsFile} {
+		values[name] = []string{v}
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		for _, v := range values[name] {
+			if strings.ContainsAny(v, shellSpecial) {
+				return &Problem{KindBadParams, fmt.Sprintf("%s value %q: the remote task passed it unquoted over ssh (before %s), and the VM's shell split or expanded it: how is not recorded", name, v, s.sshQuoting.since.Format(time.RFC3339))}
+			}
+		}
+	}
+	return nil
 }

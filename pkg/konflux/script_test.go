@@ -178,3 +178,86 @@ func TestScript04(t *testing.T) {
 		})
 	}
 }
+
+// TestScript02: 0.2 read the checkout's Containerfile (so buildah took the ignore file beside
+// it, .dockerignore first) until 2024-09-27, had no LABELS parameter until 2024-10-11, its
+// remote variants dropped BUILD_ARGS until 2024-09-10 and passed values unquoted over ssh
+// until 2025-04-11 (also 0.4's).
+func TestScript02(t *testing.T) {
+	src := writeTree(t, map[string]string{
+		"Containerfile": "FROM scratch\n", "Containerfile.dockerignore": "*.md\n", "Containerfile.containerignore": "*.txt\n",
+	})
+	at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
+	for _, tc := range []struct {
+		name       string
+		profile    string
+		started    time.Time
+		remote     bool
+		platform   string
+		args       []string
+		ignoreFile string // "" for none passed
+		label      bool   // LABELS replayed
+		buildArg   bool   // BUILD_ARGS replayed
+		problem    string // the replay's refusal
+	}{
+		{name: "checkout's Containerfile", profile: "buildah/0.2", started: at("2024-08-01T00:00:00Z"), ignoreFile: "Containerfile.dockerignore", buildArg: true},
+		{name: "copy, no labels yet", profile: "buildah/0.2", started: at("2024-10-01T00:00:00Z"), buildArg: true},
+		{name: "labels", profile: "buildah/0.2", started: at("2024-10-12T00:00:00Z"), label: true, buildArg: true},
+		{name: "last state", profile: "buildah/0.2", label: true, buildArg: true},
+		{name: "remote drops build args", profile: "buildah/0.2", started: at("2024-09-01T00:00:00Z"), remote: true, platform: "localhost", ignoreFile: "Containerfile.dockerignore"},
+		{name: "remote over ssh, plain values", profile: "buildah/0.2", started: at("2024-12-01T00:00:00Z"), remote: true, platform: "linux/arm64", label: true, buildArg: true},
+		{name: "remote over ssh, a space", profile: "buildah/0.4", started: at("2025-03-01T00:00:00Z"), remote: true, platform: "linux/arm64",
+			args: []string{"NAME=my app"}, problem: `BUILD_ARGS value "NAME=my app": the remote task passed it unquoted over ssh (before 2025-04-11T10:29:24Z)`},
+		{name: "remote in the cluster, a space", profile: "buildah/0.4", started: at("2025-03-01T00:00:00Z"), remote: true, platform: "localhost",
+			args: []string{"NAME=my app"}, label: true, buildArg: true},
+		{name: "remote quoted, a space", profile: "buildah/0.4", started: at("2025-04-12T00:00:00Z"), remote: true, platform: "linux/arm64",
+			args: []string{"NAME=my app"}, label: true, buildArg: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			task := DefaultTask()
+			task.Dockerfile, task.Started, task.Remote, task.Platform = "Containerfile", tc.started, tc.remote, tc.platform
+			task.Labels, task.BuildArgs = []string{"team=x"}, cmpOrSlice(tc.args, []string{"A=1"})
+			b := &Build{Profile: profileNamed(tc.profile), Task: task}
+			r, err := b.Replay(ReplayInput{Arch: "x86_64", Now: time.Unix(99, 0)})
+			if tc.problem != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.problem) {
+					t.Fatalf("Replay: %v, want %q", err, tc.problem)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Contains(r.Labels, "team=x"); got != tc.label {
+				t.Errorf("labels %q: LABELS replayed %v, want %v", r.Labels, got, tc.label)
+			}
+			p, err := Prepare(src, task)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inv, err := p.Invoke(b, nil, ReplayInput{Arch: "x86_64", BuildahVersion: "1.41.5", Now: time.Unix(99, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inv.Close()
+			argv := strings.Join(inv.Argv, " ")
+			if got := strings.Contains(argv, "--build-arg="+task.BuildArgs[0]); got != tc.buildArg {
+				t.Errorf("argv %s: BUILD_ARGS replayed %v, want %v", argv, got, tc.buildArg)
+			}
+			want := ""
+			if tc.ignoreFile != "" {
+				want = "--ignorefile " + filepath.Join(src, tc.ignoreFile)
+			}
+			if got := strings.Contains(argv, "--ignorefile"); got != (want != "") || !strings.Contains(argv, want) {
+				t.Errorf("argv %s: want ignore file %q", argv, want)
+			}
+		})
+	}
+}
+
+func cmpOrSlice(a, b []string) []string {
+	if len(a) > 0 {
+		return a
+	}
+	return b
+}

@@ -27,6 +27,7 @@ type Task struct {
 	Started             time.Time // when the TaskRun started (zero when not recorded)
 	StepImage           string    // the build step's image, <repo>@sha256:<hex>
 	StorageDriver       string    // STORAGE_DRIVER: the driver of the build's store ("" when not recorded)
+	Remote              bool      // a -remote variant, which runs the build step on a VM (over ssh unless PLATFORM is localhost)
 
 	RewriteTimestamp       bool
 	OmitHistory            bool
