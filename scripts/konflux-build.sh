@@ -5,7 +5,8 @@
 # Konflux's buildah-oci-ta 0.8 task (konflux-ci/build-definitions,
 # task/buildah-oci-ta/0.8/buildah-oci-ta.yaml, app.kubernetes.io/version 0.8.3), and with
 # TASK_VERSION/TASK_STARTED of 0.4 to 0.7 (read at commit c00f1e0a, archived-tasks/, and the
-# history of task/buildah-oci-ta/<version>/), does to its
+# history of task/buildah-oci-ta/<version>/) and of 0.1 to 0.3 (task/buildah-oci-ta/0.1 to 0.3 on
+# main before their removal by 04308637, and their history there), does to its
 # inputs before and while it runs `buildah build`: Containerfile lookup and copy, labels.json
 # injection, ignore file copy, and the exact flags, labels and annotations, in the task's
 # order. rebuild's in-process replay must produce the same image ID as this script.
@@ -26,7 +27,7 @@
 #   ADDITIONAL_VOLUME_MOUNTS (not a parameter but read by the step, like the task)
 #
 # Not task parameters:
-#   TASK_VERSION       the task's major.minor, 0.2 to 0.9 (default 0.8); the script's
+#   TASK_VERSION       the task's major.minor, 0.1 to 0.9 (default 0.8); the script's
 #                      rules as that version's task/buildah-oci-ta/<version>/ had them
 #   TASK_STARTED       when the TaskRun started (RFC 3339; default: the version's last
 #                      state): rules changed within patch lines (see "rules" below)
@@ -51,7 +52,11 @@
 #     prefix, no prefetched yum repos. HERMETIC=true keeps the rest: --pull=never (base
 #     images must already be in storage) and a network namespace with only loopback;
 #   - fetching a Containerfile from an http(s) URL (no network here);
-#   - what follows the build (push, SBOM): the image is left in storage, tagged IMAGE.
+#   - what follows the build (push, SBOM): the image is left in storage, tagged IMAGE; but
+#     for 0.1, and 0.2 before 2024-11-29, whose inject-sbom-and-push step committed the SBOM
+#     onto the image: that step is played, with a stand-in for syft's SBOM (a CycloneDX
+#     document with a random serial number and the time: what makes the real one differ
+#     from run to run).
 set -euo pipefail
 
 log() { printf '%s\n' "$*" >&2; }
@@ -105,8 +110,8 @@ TASK_STARTED=${TASK_STARTED:-}
 # introduced, at TASK_STARTED (a later version always has it; the version itself from the
 # committer time, on build-definitions' main, of the commit that brought it).
 case $TASK_VERSION in
-0.2 | 0.3 | 0.4 | 0.5 | 0.6 | 0.7 | 0.8 | 0.9) ;;
-*) die "TASK_VERSION $TASK_VERSION: this script plays 0.2 to 0.9" ;;
+0.1 | 0.2 | 0.3 | 0.4 | 0.5 | 0.6 | 0.7 | 0.8 | 0.9) ;;
+*) die "TASK_VERSION $TASK_VERSION: this script plays 0.1 to 0.9" ;;
 esac
 started_s=$(date -u -d "${TASK_STARTED:-9999-12-31T00:00:00Z}" +%s) || die "TASK_STARTED $TASK_STARTED is not a date"
 since() { # version date
@@ -118,6 +123,20 @@ since() { # version date
     [ "$(printf '%s\n%s\n' "$v" "$TASK_VERSION" | sort -V | head -n1)" = "$v" ]
   fi
 }
+# 403b7f5b, 0.2: buildah reads a copy of the Containerfile; before (and in 0.1), the
+# checkout's own, beside which it finds <Containerfile>.dockerignore or .containerignore.
+containerfile_copy=false
+since 0.2 2024-09-27T11:40:30Z && containerfile_copy=true
+# a3b94c1c, 0.2: the build-args file's lines as --build-arg flags; before (and in 0.1),
+# --build-arg-file ahead of the --build-arg flags.
+expands_build_args_file=false
+since 0.2 2024-09-12T14:00:08Z && expands_build_args_file=true
+# 44a64633, 0.2: the LABELS parameter; before, none.
+labels_param=false
+since 0.2 2024-10-11T18:07:56Z && labels_param=true
+# 5c353a29, 0.2: no more SBOM layer; before (and in 0.1), inject-sbom-and-push committed one.
+sbom_layer=true
+since 0.2 2024-11-29T13:34:57Z && sbom_layer=false
 # 2bae316b and bdce7ea0, 0.4: labels.json, BUILD_TIMESTAMP and build-date with Z; before,
 # build-date led the labels, the wall clock as %Y-%m-%dT%H:%M:%S, and nothing was injected.
 writes_labels_json=false
@@ -138,7 +157,7 @@ since 0.7 2025-11-26T01:17:45Z && created_always=true
 # 7f3d27d6, 0.8: --build-arg-file; before, the file's lines as --build-arg flags.
 build_arg_file_flag=false
 since 0.8 2026-02-16T16:22:27Z && build_arg_file_flag=true
-log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag"
+log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: containerfile_copy=$containerfile_copy expands_build_args_file=$expands_build_args_file labels_param=$labels_param sbom_layer=$sbom_layer writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag"
 
 BUILDAH=${BUILDAH:-$(default_tool buildah)}
 DOCKERFILE_JSON=${DOCKERFILE_JSON:-$(default_tool dockerfile-json)}
@@ -195,9 +214,15 @@ elif [ -e "$DOCKERFILE" ]; then
 else
   die "cannot find Dockerfile $DOCKERFILE"
 fi
-# The task builds from a temporary copy named <basename>.XXXXXX (mktemp --tmpdir).
-cf_copy=$(mktemp -p "$work" "$(basename "$containerfile").XXXXXX")
-cp "$containerfile" "$cf_copy"
+# The task builds from a temporary copy named <basename>.XXXXXX (mktemp --tmpdir); 0.1, and
+# 0.2 before 403b7f5b, from the checkout's own (it edited that one for prefetch and a JVM
+# cache alone, not played here).
+if [ "$containerfile_copy" = true ]; then
+  cf_copy=$(mktemp -p "$work" "$(basename "$containerfile").XXXXXX")
+  cp "$containerfile" "$cf_copy"
+else
+  cf_copy=$(realpath "$containerfile")
+fi
 # (The task's inject-icm-to-containerfile only acts on a cachi2 prefetch SBOM: skipped.)
 
 # ---- arguments: build args, env, labels, annotations -----------------------------------
@@ -205,6 +230,7 @@ build_args=() env_vars=() extra_labels=() extra_annotations=()
 to_array build_args "$BUILD_ARGS"
 to_array env_vars "$ENV_VARS"
 to_array extra_labels "$LABELS"
+[ "$labels_param" = true ] || extra_labels=()
 to_array extra_annotations "$ANNOTATIONS"
 
 annotation_flags=()
@@ -220,7 +246,7 @@ fi
 for a in "${extra_annotations[@]}"; do annotation_flags+=(--annotation "$a"); done
 
 build_arg_flags=()
-if [ "$build_arg_file_flag" = false ] && [ -n "$BUILD_ARGS_FILE" ]; then
+if [ "$expands_build_args_file" = true ] && [ "$build_arg_file_flag" = false ] && [ -n "$BUILD_ARGS_FILE" ]; then
   # Before 0.8 (7f3d27d6) the script read the file itself: lines not starting with # and
   # not blank, each a --build-arg, ahead of BUILD_ARGS so that BUILD_ARGS win.
   while IFS= read -r line; do
@@ -240,7 +266,9 @@ djson_flags=()
 djson_help=$("$DOCKERFILE_JSON" -h 2>&1 || true)
 if [[ $djson_help == *-build-arg-file* ]]; then
   djson_flags+=("${build_arg_flags[@]}" "${env_flags[@]}")
-  [ -n "$BUILD_ARGS_FILE" ] && [ "$build_arg_file_flag" = true ] && djson_flags+=("--build-arg-file=$SOURCE_DIR/$BUILD_ARGS_FILE")
+  if [ -n "$BUILD_ARGS_FILE" ] && { [ "$build_arg_file_flag" = true ] || [ "$expands_build_args_file" = false ]; }; then
+    djson_flags+=("--build-arg-file=$SOURCE_DIR/$BUILD_ARGS_FILE")
+  fi
 else
   host=$(bah info | "$JQ" -c '.host')
   h_os=$("$JQ" -r '.os' <<<"$host")
@@ -251,7 +279,7 @@ else
     djson_flags+=("--build-arg=${p}PLATFORM=$h_platform" "--build-arg=${p}OS=$h_os"
       "--build-arg=${p}ARCH=$h_arch" "--build-arg=${p}VARIANT=$h_variant")
   done
-  if [ -n "$BUILD_ARGS_FILE" ] && [ "$build_arg_file_flag" = true ]; then
+  if [ -n "$BUILD_ARGS_FILE" ] && { [ "$build_arg_file_flag" = true ] || [ "$expands_build_args_file" = false ]; }; then
     while IFS= read -r line; do
       djson_flags+=("--build-arg=$line")
     done < <(sed -e '/^#/d' -e '/^\s*$/d' "$SOURCE_DIR/$BUILD_ARGS_FILE")
@@ -271,6 +299,9 @@ if [ "$HERMETIC" == "true" ]; then
   buildah_args+=(--pull=never)
 fi
 [ -n "$TARGET_STAGE" ] && buildah_args+=("--target=$TARGET_STAGE")
+if [ -n "$BUILD_ARGS_FILE" ] && [ "$expands_build_args_file" = false ]; then
+  buildah_args+=("--build-arg-file=$(realpath "$SOURCE_DIR/$BUILD_ARGS_FILE")")
+fi
 buildah_args+=("${build_arg_flags[@]}" "${env_flags[@]}")
 if [ -n "$BUILD_ARGS_FILE" ] && [ "$build_arg_file_flag" = true ]; then
   buildah_args+=("--build-arg-file=$(realpath "$SOURCE_DIR/$BUILD_ARGS_FILE")")
@@ -439,4 +470,22 @@ else
 fi
 
 iid=$(cat "$iidfile")
+
+# ---- 0.1, and 0.2 before 5c353a29: inject-sbom-and-push ---------------------------------
+if [ "$sbom_layer" = true ]; then
+  base_name=$(bah inspect --format '{{ index .ImageAnnotations "org.opencontainers.image.base.name"}}' "$IMAGE" | cut -f1 -d'@')
+  base_digest=$(bah inspect --format '{{ index .ImageAnnotations "org.opencontainers.image.base.digest"}}' "$IMAGE")
+  container=$(bah from --pull-never "$IMAGE")
+  # A stand-in for the SBOM syft and the task's scripts made: what differs from run to run.
+  printf '{"bomFormat":"CycloneDX","specVersion":"1.5","serialNumber":"urn:uuid:%s","metadata":{"timestamp":"%s"},"components":[]}\n' \
+    "$(cat /proc/sys/kernel/random/uuid)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/sbom-cyclonedx.json"
+  printf '{"image_contents":{"dependencies":[]}}\n' >"$work/sbom-purl.json"
+  (cd "$work" && bah copy "$container" sbom-cyclonedx.json sbom-purl.json /root/buildinfo/content_manifests/) >&2
+  bah config -a "org.opencontainers.image.base.name=$base_name" -a "org.opencontainers.image.base.digest=$base_digest" "$container" >&2
+  commit_args=()
+  [ "$SQUASH" == "true" ] && commit_args+=(--squash)
+  bah commit "${commit_args[@]}" --iidfile "$iidfile" "$container" "$IMAGE" >&2
+  bah rm "$container" >/dev/null
+  iid=$(cat "$iidfile")
+fi
 echo "${iid#sha256:}"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,33 @@ func TestEquivalent(t *testing.T) {
 				}
 			},
 		},
+		{
+			// Task 0.1: its inject-sbom-and-push step committed the SBOM after the build; the
+			// build-args file went as --build-arg-file, which the replay passes as 0.2's lines.
+			name: "task-0.1-sbom-layer", fixture: "context-subdir",
+			params: oldTask.Overlay(world.Params{"CONTEXT": "app", "DOCKERFILE": "Containerfile", "BUILD_ARGS": []string{"VERSION=1.2.3"},
+				"BUILD_ARGS_FILE": "build-args.conf", "LABELS": nil, "ANNOTATIONS": nil, "ANNOTATIONS_FILE": nil, "BUILD_TIMESTAMP": nil,
+				"SOURCE_URL": nil, "STORAGE_DRIVER": "vfs"}),
+			task: world.TaskRun{Version: "0.1", Started: time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			flags: func(*testing.T, *world.World, world.Published) []string {
+				return []string{"--storage-driver", "vfs", "--report", filepath.Join(dir, "0.1.json")}
+			},
+			exit: 1, want: []string{"rebuild: warning: the task's inject-sbom-and-push step committed the SBOM as a layer after the build",
+				"rebuild: verify: different: ", "only by the layer the task committed after the build and time values"},
+			checkOut: func(t *testing.T, w *world.World, p world.Published, _ rebuildResult) {
+				checkTaskLayer(t, filepath.Join(dir, "0.1.json"))
+			},
+		},
+		{
+			// Task 0.2 before 2024-09-27: buildah read the checkout's Containerfile, and the
+			// ignore file beside it rather than the context's; before 2024-11-29 the SBOM layer.
+			name: "task-0.2-early", fixture: "ignore-beside",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "ANNOTATIONS": nil, "ANNOTATIONS_FILE": nil,
+				"BUILD_TIMESTAMP": nil, "SOURCE_URL": nil, "STORAGE_DRIVER": "vfs"}),
+			task: world.TaskRun{Version: "0.2", Started: time.Date(2024, 8, 20, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			flags: func(*testing.T, *world.World, world.Published) []string { return []string{"--storage-driver", "vfs"} },
+			exit:  1, want: []string{"rebuild: verify: different: ", "only by the layer the task committed after the build and time values"},
+		},
 	} {
 		t.Run(c.name, func(t *testing.T) { runVerifyCase(t, w, c, epoch.AddDate(0, 3, i)) })
 	}
@@ -151,5 +179,45 @@ func TestVFS(t *testing.T) {
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) { runVerifyCase(t, w, c, epoch.AddDate(0, 4, i)) })
+	}
+}
+
+// checkTaskLayer checks that the report at path set the task's SBOM layer aside, with its two
+// files, and proved the rest the published image but for time values.
+func checkTaskLayer(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Causes []string
+		Layers []struct {
+			Causes []string
+			Files  []struct{ Path string }
+		}
+		Equivalence struct{ Equivalent, TaskLayer bool }
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Equivalence.Equivalent || !rep.Equivalence.TaskLayer {
+		t.Errorf("report: equivalence %+v, want proven with the task layer", rep.Equivalence)
+	}
+	var files []string
+	for _, l := range rep.Layers {
+		if len(l.Causes) > 0 && l.Causes[0] == "task-layer" {
+			for _, f := range l.Files {
+				files = append(files, f.Path)
+			}
+		}
+	}
+	for _, want := range []string{"/root/buildinfo/content_manifests/sbom-cyclonedx.json", "/root/buildinfo/content_manifests/sbom-purl.json"} {
+		if !slices.Contains(files, want) {
+			t.Errorf("report: the layer set aside lists %v, not %s", files, want)
+		}
+	}
+	if slices.Contains(rep.Causes, "added-or-missing") {
+		t.Errorf("report: causes %v: the SBOM files counted as added", rep.Causes)
 	}
 }

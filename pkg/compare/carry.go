@@ -28,6 +28,10 @@ type Equivalence struct {
 	ID         string    `json:"id"`               // the rebuilt image's ID with the published time values
 	Carried    []Carried `json:"carried"`          // each time value carried over
 	Reason     string    `json:"reason,omitempty"` // why not, when not
+	// TaskLayer: the published image's top layer, which the task committed after the build,
+	// was added back with the time values; Equivalent then says the rebuild is the published
+	// image but for that layer and the time values.
+	TaskLayer bool `json:"taskLayer,omitempty"`
 }
 
 // Carried is one time value carried from the published image into the rebuilt one.
@@ -44,8 +48,12 @@ var buildTimeKeys = []string{"build-date", "org.opencontainers.image.created"}
 // carry carries pub's time values into reb and says whether that makes reb's ID pub's. It
 // streams the layers that differ, as the comparison does, keeping no file content but that
 // of a labels.json.
-func carry(ctx context.Context, pub, reb *side) (*Equivalence, error) {
-	eq := &Equivalence{Carried: []Carried{}}
+//
+// With full, pub is full without the layer the task committed after the build: that layer's
+// diff ID, history entry and created time are added back before the rebuilt config's digest
+// is compared with full's ID.
+func carry(ctx context.Context, pub, reb, full *side) (*Equivalence, error) {
+	eq := &Equivalence{Carried: []Carried{}, TaskLayer: full != nil}
 	diffIDs := map[string]string{}
 	labelsCarried := false // a labels.json's build time was carried
 	for i := range reb.layers {
@@ -71,18 +79,29 @@ func carry(ctx context.Context, pub, reb *side) (*Equivalence, error) {
 			labelsCarried = labelsCarried || strings.Contains(c.Where, "labels.json ")
 		}
 	}
-	pubRaw, err := pub.img.ConfigBlob(ctx)
+	pubRaw, err := pub.configBlob(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading the published config: %w", err)
 	}
-	rebRaw, err := reb.img.ConfigBlob(ctx)
+	rebRaw, err := reb.configBlob(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading the rebuilt config: %w", err)
 	}
 	cfg, carried, why := carryConfig(pubRaw, rebRaw, diffIDs, labelsCarried)
 	eq.Carried = append(eq.Carried, carried...)
+	target := pub
+	if full != nil {
+		target = full
+		fullRaw, err := full.configBlob(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the published config: %w", err)
+		}
+		if cfg, err = withTaskLayer(cfg, fullRaw); err != nil {
+			why = err.Error()
+		}
+	}
 	eq.ID = digest.FromBytes(cfg).String()
-	eq.Equivalent = why == "" && eq.ID == pub.info.ID
+	eq.Equivalent = why == "" && eq.ID == target.info.ID
 	switch {
 	case why != "":
 		eq.Reason = why

@@ -42,6 +42,9 @@ type Inputs struct {
 	// Base is the final stage's base image as the rebuild pulled it (by the SBOM's digest);
 	// nil when the final stage has no base image.
 	Base *BaseImage
+	// TaskLayer is the layer the task committed onto the image after the build, nil when
+	// it committed none.
+	TaskLayer *TaskLayer
 }
 
 // BaseImage is an image pinned by digest, with its layers' uncompressed digests.
@@ -62,6 +65,7 @@ type side struct {
 	layers    []types.BlobInfo
 	info      ImageInfo
 	labelsRaw []byte // a labels.json read from the image's layers, if any was streamed
+	configRaw []byte // the config made for an image set aside from another (nil: the image's own)
 }
 
 // Compare reads published and rebuilt and reports how they differ.
@@ -83,12 +87,19 @@ func Compare(ctx context.Context, published, rebuilt types.ImageReference, opt O
 	}
 	defer reb.close()
 
+	full, aside, err := setAsideTaskLayer(ctx, pub, reb, opt.Inputs.TaskLayer)
+	if err != nil {
+		return nil, err
+	}
+	if aside != nil {
+		pub = full.built
+	}
 	rep := &Report{
-		Published: pub.info, Rebuilt: reb.info, Compared: opt.Now().UTC(),
+		Published: full.info, Rebuilt: reb.info, Compared: opt.Now().UTC(),
 		Config: []FieldDiff{}, Annotations: []FieldDiff{}, Layers: []LayerDiff{}, Drift: []Drift{}, Causes: []string{},
 		Limits: ReportLimits{FilesPerLayer: opt.FilesPerLayer},
 	}
-	rep.Identical = pub.info.ID == reb.info.ID
+	rep.Identical = full.info.ID == reb.info.ID
 	if rep.Identical {
 		rep.Summary = "identical"
 		return rep, nil
@@ -102,10 +113,17 @@ func Compare(ctx context.Context, published, rebuilt types.ImageReference, opt O
 	if rep.Layers, err = diffLayers(ctx, pub, reb, opt); err != nil {
 		return nil, err
 	}
+	if aside != nil {
+		rep.Layers = append(rep.Layers, *aside)
+	}
 	rep.Drift = findDrift(pub, opt.Inputs)
 	classify(rep)
 	if !opt.NoCarry && carryable(rep.Causes) {
-		if rep.Equivalence, err = carry(ctx, pub, reb); err != nil {
+		target := full.side
+		if aside == nil {
+			target = nil
+		}
+		if rep.Equivalence, err = carry(ctx, pub, reb, target); err != nil {
 			return nil, err
 		}
 	}
@@ -117,7 +135,7 @@ func Compare(ctx context.Context, published, rebuilt types.ImageReference, opt O
 // one side only, another order, other metadata or other inputs are not times.
 func carryable(causes []string) bool {
 	for _, c := range causes {
-		if c != CauseTimestamps && c != CauseContent && c != CauseConfig {
+		if c != CauseTimestamps && c != CauseContent && c != CauseConfig && c != CauseTaskLayer {
 			return false
 		}
 	}

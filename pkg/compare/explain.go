@@ -18,6 +18,10 @@ func (r *Report) Verdict() string {
 		return fmt.Sprintf("equivalent: published %s, rebuilt %s: identical once the published image's %s are carried over",
 			short(r.Published.ID), short(r.Rebuilt.ID), carriedSummary(r.Equivalence.Carried))
 	}
+	if e := r.Equivalence; e != nil && e.Equivalent && e.TaskLayer {
+		return fmt.Sprintf("different: published %s, rebuilt %s: only by the layer the task committed after the build and time values: identical once that layer and the published image's %s are carried over",
+			short(r.Published.ID), short(r.Rebuilt.ID), carriedSummary(e.Carried))
+	}
 	return fmt.Sprintf("different: published %s, rebuilt %s: %s", short(r.Published.ID), short(r.Rebuilt.ID), r.Summary)
 }
 

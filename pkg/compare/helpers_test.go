@@ -39,6 +39,7 @@ type testImage struct {
 	env         []string
 	created     time.Time
 	annotations map[string]string
+	history     []v1.History // nil: one empty entry a layer
 }
 
 func baseImage() testImage {
@@ -107,6 +108,9 @@ func writeLayout(t *testing.T, ti testImage) types.ImageReference {
 	cf.Created = v1.Time{Time: ti.created}
 	cf.Config.Labels = ti.labels
 	cf.Config.Env = ti.env
+	if ti.history != nil {
+		cf.History = ti.history
+	}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ const (
 )
 
 // causeOrder is the order causes are listed in, most telling first.
-var causeOrder = []string{CauseInputDrift, CauseAddMissing, CauseContent, CauseMetadata, CauseOrdering, CauseConfig, CauseTimestamps}
+var causeOrder = []string{CauseInputDrift, CauseAddMissing, CauseContent, CauseMetadata, CauseOrdering, CauseTaskLayer, CauseConfig, CauseTimestamps}
 
 // Report is the outcome of comparing a published image with its rebuild. Its JSON form is
 // documented in docs/report.md.
@@ -40,7 +40,7 @@ type Report struct {
 
 // Equivalent reports whether the rebuild is the published image but for time values.
 func (r *Report) Equivalent() bool {
-	return !r.Identical && r.Equivalence != nil && r.Equivalence.Equivalent
+	return !r.Identical && r.Equivalence != nil && r.Equivalence.Equivalent && !r.Equivalence.TaskLayer
 }
 
 // ImageInfo names one side of the comparison.
@@ -143,6 +143,8 @@ func causeText(c string) string {
 		return "files added or missing"
 	case CauseInputDrift:
 		return "input drift"
+	case CauseTaskLayer:
+		return "the layer the task committed after the build"
 	}
 	return c
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
@@ -62,7 +63,12 @@ func TestCheck(t *testing.T) {
 		}},
 		{name: "0.4", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.4@", 1) }},
 		{name: "0.3", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.3@", 1) }},
-		{name: "0.1", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.1@", 1) }, kind: KindNoProfile, msg: "task task-buildah-oci-ta version 0.1: no replay profile covers it"},
+		{name: "0.1", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.1@", 1) }},
+		{name: "0.1 before 2023-10-11", edit: func(t *provenance.Task) {
+			t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.1@", 1)
+			t.StartedOn = time.Date(2023, 9, 1, 0, 0, 0, 0, time.UTC)
+		}, kind: KindNoProfile, msg: "a TaskRun started 2023-09-01T00:00:00Z, before 2023-10-11T07:46:40Z: the task's script then is not replayed"},
+		{name: "0.0", edit: func(t *provenance.Task) { t.Bundle = strings.Replace(t.Bundle, ":0.8@", ":0.0@", 1) }, kind: KindNoProfile, msg: "task task-buildah-oci-ta version 0.0: no replay profile covers it"},
 		{name: "no bundle", edit: func(t *provenance.Task) { t.Bundle = "" }, kind: KindNoProfile, msg: "the task's bundle is not recorded"},
 		{name: "other task", edit: func(t *provenance.Task) {
 			t.Bundle = strings.Replace(t.Bundle, "task-buildah-oci-ta", "task-kaniko", 1)

@@ -64,12 +64,30 @@ var never = change{never: true}
 // state, `git log task/buildah*/<version>` for the changes).
 var profiles = []*Profile{
 	{
+		// 0.1 (task/buildah*/0.1 from 2022-10-24 until 04308637, 2025-05-06), read on main's
+		// history: its TaskRuns from a1cf48e1 (2023-10-11, the source in source/ and the
+		// Containerfile looked up in $CONTEXT first) and 2c662180 (2023-06-14, the labels
+		// 0.2 kept) on. It built from the checkout's Containerfile (so buildah read an ignore
+		// file beside it), had no LABELS, passed BUILD_ARGS_FILE as --build-arg-file (buildah
+		// merges it as the file's lines ahead of BUILD_ARGS), and its inject-sbom-and-push step
+		// committed the SBOM as a layer of its own (Build.Committed): never identical, the
+		// comparison sets that layer aside. STORAGE_DRIVER vfs (a parameter from e42527ca,
+		// 2024-07-12). Its images ran buildah 1.28, 1.31.0, then -dev builds.
+		Name: "buildah/0.1", Tasks: scriptTasks, Versions: []string{"0.1"}, Formats: scriptFormats,
+		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
+			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
+			containerfileCopy: never, labelsParam: never, sbomLayerGone: never,
+			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
+			replayedFrom: since("2023-10-11T07:46:40Z")},
+	},
+	{
 		// 0.2 (from 2024-07-19) and 0.3 (from 2025-01-06, a copy of 0.2 then), both removed by
 		// 04308637 (2025-05-06): the build step of 0.4's first version (build-date first, the
 		// wall clock without "Z", vcs-ref, no labels.json, no annotations), STORAGE_DRIVER vfs
 		// by default. Their changes, by the committer times on main (the copies read at
 		// d29dafe7, an ancestor on another branch, carry rebased dates): the build from a copy
-		// of the Containerfile (403b7f5b), LABELS (44a64633), the remote variants passing
+		// of the Containerfile (403b7f5b), LABELS (44a64633), no more SBOM layer (5c353a29,
+		// as 0.1's), the remote variants passing
 		// BUILD_ARGS (1d4b8c4f) and quoting for ssh (9ab87f41, faf0abdc). BUILD_ARGS_FILE went
 		// from --build-arg-file to the file's lines as --build-arg (a3b94c1c): buildah merges
 		// both alike. Their images are never identical (the clock); a wrong rule here can only
@@ -78,7 +96,8 @@ var profiles = []*Profile{
 		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: since("2024-09-27T11:40:30Z"), labelsParam: since("2024-10-11T18:07:56Z"),
-			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z")},
+			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
+			sbomLayerGone: since("2024-11-29T13:34:57Z")},
 	},
 	{
 		// 0.4 (2025-02-06 to 2025-09-16). Until b170025a (2025-04-11) an icm step ran after

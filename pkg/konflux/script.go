@@ -48,6 +48,11 @@ type script struct {
 	// sshQuoting: the remote variants quote what they pass over ssh (0.1 to 0.4 from 9ab87f41
 	// and faf0abdc); before, the VM's shell split and expanded it again.
 	sshQuoting change
+	// sbomLayerGone: the task no longer commits the SBOM onto the image after the build (0.2
+	// from 5c353a29); before, and in 0.1, it did (Build.Committed).
+	sbomLayerGone change
+	// replayedFrom: the TaskRuns before it ran a script this profile does not replay.
+	replayedFrom change
 }
 
 // change is when a rule came into a task version: never, always (the zero value), or for
@@ -84,6 +89,9 @@ func (s script) asRead(t Task) Task {
 }
 
 func (s script) replay(t Task, in ReplayInput) (Replay, error) {
+	if !s.replayedFrom.applies(t.Started) {
+		return Replay{}, &Problem{KindNoProfile, fmt.Sprintf("a TaskRun started %s, before %s: the task's script then is not replayed", t.Started.UTC().Format(time.RFC3339), s.replayedFrom.since.Format(time.RFC3339))}
+	}
 	t = s.asRead(t)
 	if err := s.checkSSHQuoting(t); err != nil {
 		return Replay{}, err

@@ -261,3 +261,34 @@ func cmpOrSlice(a, b []string) []string {
 	}
 	return b
 }
+
+// TestCommitted: 0.1, and 0.2 until 2024-11-29, committed the SBOM as a layer of its own
+// after the build.
+func TestCommitted(t *testing.T) {
+	at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
+	for _, tc := range []struct {
+		profile string
+		started time.Time
+		squash  bool
+		want    bool
+	}{
+		{"buildah/0.1", at("2024-06-01T00:00:00Z"), false, true},
+		{"buildah/0.1", time.Time{}, true, true},
+		{"buildah/0.2", at("2024-11-29T13:00:00Z"), false, true},
+		{"buildah/0.2", at("2024-11-29T14:00:00Z"), false, false},
+		{"buildah/0.2", time.Time{}, false, false},
+		{"buildah/0.8", at("2026-03-01T00:00:00Z"), false, false},
+		{"konflux-build-cli/0.10", time.Time{}, false, false},
+	} {
+		task := DefaultTask()
+		task.Started, task.Squash = tc.started, tc.squash
+		c := (&Build{Profile: profileNamed(tc.profile), Task: task}).Committed()
+		if (c != nil) != tc.want {
+			t.Errorf("%s %s: Committed() = %+v, want a layer %v", tc.profile, tc.started, c, tc.want)
+			continue
+		}
+		if c != nil && (c.Squashed != tc.squash || !slices.Contains(c.Paths, "root/buildinfo/content_manifests/sbom-cyclonedx.json")) {
+			t.Errorf("%s: Committed() = %+v", tc.profile, c)
+		}
+	}
+}

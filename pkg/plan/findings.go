@@ -44,6 +44,7 @@ const (
 	CodePlatform  Code = "PLAN105" // built for another platform than this host's
 	CodeClock     Code = "PLAN106" // a RUN step reads the clock
 	CodeVFS       Code = "PLAN107" // built with the vfs storage driver
+	CodeTaskLayer Code = "PLAN108" // the task committed a layer after the build
 
 	CodeOfflineSource  Code = "PLAN201" // offline: the Containerfile was not read
 	CodeBuildahUnknown Code = "PLAN203" // the recorded buildah version is unknown
@@ -62,7 +63,7 @@ func init() {
 		CodeNoBuilderImage, CodeDisagree, CodeBadProvenance, CodeGitURL, CodeNoEngine} {
 		severities[c] = SeverityError
 	}
-	for _, c := range []Code{CodeNoRewrite, CodeNoEpoch, CodeCopiesGit, CodePlatform, CodeClock, CodeVFS} {
+	for _, c := range []Code{CodeNoRewrite, CodeNoEpoch, CodeCopiesGit, CodePlatform, CodeClock, CodeVFS, CodeTaskLayer} {
 		severities[c] = SeverityWarning
 	}
 	for _, c := range []Code{CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeMatrix,

@@ -127,6 +127,13 @@ func (p *Plan) planTask(c konflux.Choice, commitTimestamp string, env Env, ev Ev
 	if d := task.StorageDriver; d != "" && d != "overlay" {
 		p.add(CodeVFS, "STORAGE_DRIVER %s: the build's layers came from the %s driver, whose diffs can differ from overlay's where RUN changes earlier files: rebuild with --storage-driver %s (and a --storage of its own)", d, d, d)
 	}
+	if c := b.Committed(); c != nil {
+		how := "--verify sets it aside and compares the rest"
+		if c.Squashed {
+			how = "SQUASH=true squashed it with the image: it cannot be set aside"
+		}
+		p.add(CodeTaskLayer, "%s: never identical; %s", c, how)
+	}
 	p.Containerfile = Containerfile{Dockerfile: task.Dockerfile, Context: task.Context}
 	p.BuildArgs, p.BuildArgsFile, p.EnvVars, p.Target = task.BuildArgs, task.BuildArgsFile, task.EnvVars, task.TargetStage
 	p.planEpoch(task, commitTimestamp, ev)

@@ -44,7 +44,6 @@ func codes(p *Plan) []Code {
 // multi-platform pipeline, a hermetic build and a provenance without its source, offline.
 func TestPlanTaskVersions(t *testing.T) {
 	offline := []Code{CodeOfflineSource, CodeBuildahUnknown}
-	old := []Code{CodeNoProfile, CodeNoRewrite, CodeNoEpoch, CodeVFS, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform} // 0.1-0.3 defaulted to vfs
 	clock := []Code{CodeNoRewrite, CodeNoEpoch, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine}
 	clockVFS := []Code{CodeNoRewrite, CodeNoEpoch, CodeVFS, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine}
 	created := "2026-01-01T00:00:00Z"
@@ -63,7 +62,12 @@ func TestPlanTaskVersions(t *testing.T) {
 		annots   []string
 		injected []string // nil: not checked
 	}{
-		{file: "buildah-oci-ta-0.1.json", version: "0.1", epoch: "clock", target: "linux/amd64", findings: old, exit: ExitCannot},
+		{
+			file: "buildah-oci-ta-0.1.json", version: "0.1", profile: "buildah/0.1", epoch: "clock", target: "linux/amd64",
+			findings: []Code{CodeNoRewrite, CodeNoEpoch, CodeVFS, CodeTaskLayer, CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeEngine},
+			exit:     ExitDifferent, labels: []string{"build-date=2027-01-15T08:00:00", "architecture=x86_64", "vcs-type=git", "vcs-ref=" + fixtureCommit},
+			injected: []string{},
+		},
 		{
 			file: "buildah-oci-ta-0.2.json", version: "0.2", profile: "buildah/0.2", epoch: "clock", target: "linux/amd64",
 			findings: clockVFS, exit: ExitDifferent, injected: []string{},

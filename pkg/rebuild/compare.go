@@ -41,6 +41,13 @@ func (in *Inputs) Compare(ctx context.Context, id string, o CompareOptions) (*co
 	if opt.Inputs.Base, err = in.finalBase(ctx); err != nil {
 		log.Warn("input drift of the base image will not be checked: %v", err)
 	}
+	if c := in.Job.Build.Committed(); c != nil {
+		if c.Squashed {
+			log.Warn("%s, squashed with the image (SQUASH=true): it cannot be set aside, and shows as files added", c)
+		} else {
+			opt.Inputs.TaskLayer = &compare.TaskLayer{What: c.String(), Paths: c.Paths}
+		}
+	}
 	log.Phase("verify", "comparing with %s", transports.ImageName(pub))
 	rep, err := compare.Compare(ctx, pub, reb, opt)
 	if err != nil {

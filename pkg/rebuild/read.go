@@ -65,6 +65,9 @@ func Read(in io.Reader, cfg Config) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c := b.Committed(); c != nil {
+		log.Warn("%s: the published image is never the rebuilt one; --verify sets that layer aside", c)
+	}
 	pushed, _ := konflux.Pushed(recipe.Subjects, &recipe.Task) // Read refuses a statement with no subject
 	j := &Job{Recipe: recipe, Envelopes: envs, Build: b, Pushed: pushed, Published: pushed, cfg: cfg}
 	if cfg.Key != nil && recipe.Task.Results["SBOM_BLOB_URL"] == "" {
