@@ -19,12 +19,20 @@ type rebuildResult struct {
 // runRebuild runs the rebuild command on attestation with a store of its own, as a user
 // would, with args after the store and policy flags.
 func runRebuild(ctx context.Context, w *world.World, attestation []byte, args ...string) (rebuildResult, error) {
+	return runSubcommand(ctx, w, attestation, "", args...)
+}
+
+// runSubcommand is runRebuild for `rebuild COMMAND` ("" for none).
+func runSubcommand(ctx context.Context, w *world.World, attestation []byte, command string, args ...string) (rebuildResult, error) {
 	store, err := w.NewStore("rebuild-")
 	if err != nil {
 		return rebuildResult{}, err
 	}
 	res := rebuildResult{store: store}
 	argv := append([]string{"--storage", store.Root, "--runroot", store.RunRoot, "--policy", w.Policy}, args...)
+	if command != "" {
+		argv = append([]string{command}, argv...)
+	}
 	cmd := exec.CommandContext(ctx, rebuildBin, argv...)
 	cmd.Env = w.Env()
 	cmd.Stdin = bytes.NewReader(attestation)

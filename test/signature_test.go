@@ -142,3 +142,65 @@ func tamper(t *testing.T, attestation []byte) []byte {
 	}
 	return append(out, '\n')
 }
+
+// TestVerifyByName: rebuild verify IMAGE finds the attestations cosign attached to IMAGE (by
+// tag or digest), keeps those signed with --key, and verifies; an image the attestation's
+// build did not push, one with no attestation, another key or another source are refused.
+func TestVerifyByName(t *testing.T) {
+	w := requireWorld(t)
+	if rebuildBin == "" {
+		t.Skip("cmd/rebuild does not exist yet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c := caseNamed(t, "multistage")
+	pub := publish(ctx, t, w, c, epoch.AddDate(0, 6, 0)) // TestSignature's
+	repo, _, _ := strings.Cut(pub.Ref, "@")
+	otherDir, err := w.TempDir("other-key-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run(ctx, world.Cmd{Path: w.Tools.Cosign, Args: []string{"generate-key-pair"}, Dir: otherDir}); err != nil {
+		t.Fatal(err)
+	}
+	base := w.Registry + "/busybox:latest" // an image with no attestation
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		exit   int
+		stderr []string
+	}{
+		{name: "by digest", args: []string{"--key", w.PubKey, pub.Ref}, exit: 0, stderr: []string{"rebuild: verify: identical"}},
+		{name: "by tag, expected source", args: []string{"--key", w.PubKey, "--source-ref", "main", repo + ":" + pub.Params.String("COMMIT_SHA")},
+			exit: 0, stderr: []string{"reading the attestations attached to " + repo + "@" + pub.Digest, "rebuild: verify: identical"}},
+		{name: "another source", args: []string{"--key", w.PubKey, "--source-uri", "git.example/org/app", pub.Ref}, exit: 2,
+			stderr: []string{"rebuild: error: not the expected provenance: --source-uri git.example/org/app"}},
+		{name: "another key", args: []string{"--key", filepath.Join(otherDir, "cosign.pub"), pub.Ref}, exit: 2,
+			stderr: []string{"no envelope verifies with the key"}},
+		{name: "no attestation", args: []string{"--key", w.PubKey, base}, exit: 3,
+			stderr: []string{"no attestation attached to the image"}},
+		{name: "no key", args: []string{pub.Ref}, exit: 2, stderr: []string{"rebuild verify needs --key"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := runSubcommand(ctx, w, nil, "verify", tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.store.Remove()
+			if res.exit != tt.exit {
+				t.Fatalf("rebuild verify exited %d, want %d; stderr:\n%s", res.exit, tt.exit, tail(res.stderr, 4000))
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(res.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, tail(res.stderr, 4000))
+				}
+			}
+			if tt.exit == 0 && strings.TrimSpace(res.stdout) != pub.ImageID {
+				t.Errorf("stdout %q, want the published ID %s", res.stdout, pub.ImageID)
+			}
+			if tt.exit != 0 && (res.stdout != "" || strings.Contains(res.stderr, "rebuild: clone")) {
+				t.Errorf("refused after reading more than the attestations: stdout %q, stderr:\n%s", res.stdout, res.stderr)
+			}
+		})
+	}
+}

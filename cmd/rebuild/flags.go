@@ -42,10 +42,17 @@ type config struct {
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
+       rebuild COMMAND [flags] ...
 
 Rebuilds a Konflux-built container image from its signed SLSA provenance (the output of
 cosign verify-attestation, one DSSE envelope per line) and prints the image ID, as
 podman pull prints it, on stdout. Progress goes to stderr.
+
+Commands (rebuild COMMAND --help for each):
+  verify --key FILE IMAGE   find IMAGE's attestations in its registry, rebuild and compare
+  plan                      say what a rebuild of the attestation on stdin would do, and expect
+  kit DIR                   gather what an offline rebuild needs into DIR
+  version                   this binary's version, Go's and the build engines'
 
 Exit codes: 0 done (identical with --verify), 1 not identical (--verify), 2 bad input, 3 inputs unavailable
 (git, registry, SBOM), 4 build failed or interrupted, 5 equivalent (--verify: identical once the
@@ -55,8 +62,18 @@ Flags:
 `
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
+	c, rest, err := parseCommand("rebuild", usage, args, stderr)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("%w: unexpected argument %q: the attestation is read from stdin", errUsage, rest[0])
+	}
+	return c, err
+}
+
+// parseCommand parses the rebuild flags of the command name and returns the arguments after
+// them.
+func parseCommand(name, usage string, args []string, stderr io.Writer) (config, []string, error) {
 	var c config
-	fs := flag.NewFlagSet("rebuild", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
@@ -85,18 +102,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			return c, err
+			return c, nil, err
 		}
-		return c, fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("%w: unexpected argument %q: the attestation is read from stdin", errUsage, fs.Arg(0))
+		return c, nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if err := c.useKit(); err != nil {
-		return c, err
+		return c, nil, err
 	}
 	if c.accept != "" && c.accept != "timestamps" {
-		return c, fmt.Errorf("%w: --accept %q: the one difference it accepts is timestamps", errUsage, c.accept)
+		return c, nil, fmt.Errorf("%w: --accept %q: the one difference it accepts is timestamps", errUsage, c.accept)
 	}
 	c.verify = c.verify || c.published != "" || c.report != "" || c.diffDir != "" || c.attest != "" || c.accept != ""
 	storageSet := false
@@ -104,7 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if storageSet && c.runRoot == "" {
 		c.runRoot = filepath.Join(c.storage, ".runroot")
 	}
-	return c, nil
+	return c, fs.Args(), nil
 }
 
 // useKit points --source, --images and the SBOM at the items of the --kit folder.

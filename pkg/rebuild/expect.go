@@ -30,6 +30,9 @@ type Expect struct {
 	// TrustedTasks are the build task bundles allowed to have built the image: digests
 	// ("sha256:<hex>") or references ending in one.
 	TrustedTasks []string
+	// Image is the image being verified (name and manifest digest): the build task must have
+	// pushed it. Zero for none.
+	Image provenance.Subject
 }
 
 // Konflux's PipelineRun metadata (its .tekton templates, filled in by Pipelines as Code).
@@ -45,6 +48,11 @@ var hexRevision = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
 func (e Expect) Check(r *provenance.Recipe) error {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrUnexpected, fmt.Sprintf(format, args...))
+	}
+	if e.Image.Digest != "" {
+		if pushed, _ := konflux.Pushed(r.Subjects, &r.Task); pushed.Digest != e.Image.Digest {
+			return fail("the image is %s@%s, the attestation's build pushed %s@%s", e.Image.Name, e.Image.Digest, pushed.Name, pushed.Digest)
+		}
 	}
 	if e.SourceURI != "" && !matchURI(e.SourceURI, r.Source.URL) {
 		return fail("--source-uri %s: the provenance's source is %s", e.SourceURI, r.Source.URL)

@@ -15,7 +15,9 @@ func TestExpectCheck(t *testing.T) {
 			Source: provenance.Source{URL: "https://git.example/org/app", CloneParams: provenance.Params{
 				"revision": {Kind: provenance.KindString, String: strings.Repeat("0123456789", 4)},
 			}},
-			Task:      provenance.Task{Name: "build-container", Bundle: "registry.example/konflux-ci/task-buildah-oci-ta:0.8@" + bundleDigest},
+			Subjects: []provenance.Subject{{Name: "registry.example/app", Digest: "sha256:" + strings.Repeat("a", 64)}},
+			Task: provenance.Task{Name: "build-container", Bundle: "registry.example/konflux-ci/task-buildah-oci-ta:0.8@" + bundleDigest,
+				Results: map[string]string{"IMAGE_DIGEST": "sha256:" + strings.Repeat("a", 64)}},
 			BuilderID: "https://tekton.dev/chains/v2",
 			Run: provenance.Run{
 				Labels:      map[string]string{labelEventType: "push"},
@@ -61,6 +63,9 @@ func TestExpectCheck(t *testing.T) {
 		{name: "trusted task by reference", expect: Expect{TrustedTasks: []string{"registry.example/konflux-ci/task-buildah-oci-ta:0.8@" + bundleDigest}}},
 		{name: "untrusted task", expect: Expect{TrustedTasks: []string{"sha256:" + strings.Repeat("1", 64)}},
 			msg: "--trusted-task: the build task build-container ran bundle registry.example/konflux-ci/task-buildah-oci-ta:0.8@" + bundleDigest + ", not one of the 1 trusted"},
+		{name: "the image pushed", expect: Expect{Image: provenance.Subject{Name: "registry.example/app", Digest: "sha256:" + strings.Repeat("a", 64)}}},
+		{name: "another image", expect: Expect{Image: provenance.Subject{Name: "registry.example/app", Digest: "sha256:" + strings.Repeat("b", 64)}},
+			msg: "the image is registry.example/app@sha256:bbbb"},
 		{name: "no bundle recorded", expect: Expect{TrustedTasks: []string{bundleDigest}}, edit: func(r *provenance.Recipe) { r.Task.Bundle = "" },
 			msg: "ran bundle (none recorded)"},
 	}

@@ -1,0 +1,178 @@
+package inputs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/types"
+
+	"github.com/rebuild-project/rebuild/pkg/provenance"
+)
+
+// Where cosign keeps an image's attestations: each a layer of this type in the image tagged
+// "sha256-<hex>.att" (cosign attest), or a sigstore bundle, an OCI referrer of the image
+// whose artifact type starts with bundleType (cosign's new bundle format).
+const (
+	dsseLayerType = "application/vnd.dsse.envelope.v1+json"
+	bundleType    = "application/vnd.dev.sigstore.bundle"
+)
+
+// ErrNoAttestations marks an image with no attestation attached in its registry.
+var ErrNoAttestations = errors.New("no attestation attached to the image")
+
+// ResolveImage names the image ref (a tag or a digest, as podman takes it) by its manifest
+// digest, as a provenance's subject does.
+func ResolveImage(ctx context.Context, sys *types.SystemContext, ref string) (provenance.Subject, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return provenance.Subject{}, fmt.Errorf("%w: image %q: %w", provenance.ErrInvalidInput, ref, err)
+	}
+	named = reference.TagNameOnly(named)
+	s := provenance.Subject{Name: reference.TrimNamed(named).String()}
+	if c, ok := named.(reference.Canonical); ok {
+		s.Digest = c.Digest().String()
+		return s, nil
+	}
+	dref, err := docker.NewReference(named)
+	if err != nil {
+		return s, fmt.Errorf("%w: image %q: %w", provenance.ErrInvalidInput, ref, err)
+	}
+	d, err := docker.GetDigest(ctx, WithRegistriesConf(sys), dref)
+	if err != nil {
+		return s, fmt.Errorf("%w: resolving %s: %w", ErrUnavailable, named, err)
+	}
+	s.Digest = d.String()
+	return s, nil
+}
+
+// FetchAttestations reads the DSSE envelopes attached to s, as cosign attaches them (the
+// layers of its ".att" image, else sigstore bundles among its OCI referrers), and returns
+// them one compact JSON envelope a line, as `cosign verify-attestation` prints them. Their
+// signatures are not checked here.
+func FetchAttestations(ctx context.Context, sys *types.SystemContext, s provenance.Subject) ([]byte, error) {
+	sys = WithRegistriesConf(sys)
+	named, err := reference.ParseNormalizedNamed(s.Name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: image %q: %w", provenance.ErrInvalidInput, s.Name, err)
+	}
+	named = reference.TrimNamed(named)
+	d, err := digest.Parse(s.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("%w: image %s: %w", provenance.ErrInvalidInput, s.Name, err)
+	}
+	var lines []byte
+	err = retry(ctx, retries.requestTimeout, func(ctx context.Context) error {
+		var errTag, errReferrers error
+		var byTag, byReferrers []json.RawMessage
+		byTag, errTag = attestationsByTag(ctx, sys, named, d)
+		byReferrers, errReferrers = attestationsByReferrers(ctx, sys, named, d)
+		envs := append(byTag, byReferrers...)
+		if len(envs) == 0 {
+			return finalError{fmt.Errorf("%w: %w: %s@%s (the .att tag: %v; referrers: %v)", ErrUnavailable, ErrNoAttestations, named, d, errTag, errReferrers)}
+		}
+		lines = nil
+		for _, e := range envs {
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, e); err != nil {
+				return finalError{fmt.Errorf("an attestation of %s@%s is not JSON: %w", named, d, err)}
+			}
+			lines = append(append(lines, buf.Bytes()...), '\n')
+		}
+		return nil
+	})
+	return lines, err
+}
+
+// attestationsByTag reads the DSSE envelope layers of cosign's "sha256-<hex>.att" image.
+func attestationsByTag(ctx context.Context, sys *types.SystemContext, named reference.Named, d digest.Digest) ([]json.RawMessage, error) {
+	tagged, err := reference.WithTag(named, d.Algorithm().String()+"-"+d.Encoded()+".att")
+	if err != nil {
+		return nil, err
+	}
+	var out []json.RawMessage
+	err = readLayers(ctx, sys, tagged, func(mediaType string, blob []byte) error {
+		if mediaType == dsseLayerType {
+			out = append(out, blob)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// attestationsByReferrers reads the DSSE envelopes of the sigstore bundles among d's
+// referrers.
+func attestationsByReferrers(ctx context.Context, sys *types.SystemContext, named reference.Named, d digest.Digest) ([]json.RawMessage, error) {
+	descs, err := listReferrers(ctx, sys, named, d)
+	if err != nil {
+		return nil, err
+	}
+	var out []json.RawMessage
+	for _, desc := range descs {
+		if !strings.HasPrefix(desc.ArtifactType, bundleType) {
+			continue
+		}
+		ref, err := reference.WithDigest(named, desc.Digest)
+		if err != nil {
+			return nil, err
+		}
+		err = readLayers(ctx, sys, ref, func(mediaType string, blob []byte) error {
+			if !strings.HasPrefix(mediaType, bundleType) {
+				return nil
+			}
+			var b struct {
+				DSSEEnvelope json.RawMessage `json:"dsseEnvelope"`
+			}
+			if err := json.Unmarshal(blob, &b); err != nil {
+				return fmt.Errorf("reading the sigstore bundle %s: %w", desc.Digest, err)
+			}
+			if len(b.DSSEEnvelope) > 0 {
+				out = append(out, b.DSSEEnvelope)
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// readLayers calls each with the media type and content of each layer of the manifest at ref.
+func readLayers(ctx context.Context, sys *types.SystemContext, ref reference.Named, each func(mediaType string, blob []byte) error) error {
+	src, err := openSource(ctx, sys, ref)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	raw, _, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%w: reading %s: %w", ErrUnavailable, ref, err)
+	}
+	var m struct {
+		Layers []struct {
+			MediaType string        `json:"mediaType"`
+			Digest    digest.Digest `json:"digest"`
+			Size      int64         `json:"size"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("parsing the manifest of %s: %w", ref, err)
+	}
+	for _, l := range m.Layers {
+		blob, err := readBlob(ctx, src, l.Digest, l.Size)
+		if err != nil {
+			return fmt.Errorf("reading a layer of %s: %w", ref, err)
+		}
+		if err := each(l.MediaType, blob); err != nil {
+			return err
+		}
+	}
+	return nil
+}
