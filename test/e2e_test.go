@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,6 +58,9 @@ func TestRebuild(t *testing.T) {
 			if c.buildah != "" {
 				checkEngine(ctx, t, w, c, pub, res.stderr)
 			}
+			if c.attestations > 1 {
+				checkProvenances(ctx, t, w, c, pub, res.stderr)
+			}
 			if f, _ := c.params["COMPRESSION_FORMAT"].(string); f == "dual" {
 				checkDual(ctx, t, w, pub, res.stderr)
 			}
@@ -92,6 +96,24 @@ func checkEngine(ctx context.Context, t *testing.T, w *world.World, c e2eCase, p
 	want = "no build engine for the buildah that built the image: buildah " + c.buildah + " ("
 	if refused.exit != 2 || !strings.Contains(refused.stderr, want) || strings.Contains(refused.stderr, "rebuild: pull") {
 		t.Errorf("rebuild with no engine and --no-step-image exited %d, want 2 with %q before any pull:\n%s", refused.exit, want, tail(refused.stderr, 4000))
+	}
+}
+
+// checkProvenances checks that an image several pipeline runs attested is rebuilt from the
+// newest run's provenance, the others named, and from the first with --provenance 1.
+func checkProvenances(ctx context.Context, t *testing.T, w *world.World, c e2eCase, pub world.Published, stderr string) {
+	t.Helper()
+	want := fmt.Sprintf("%d provenances (pipeline runs) attest this image; rebuilding from #%d (line %d, run ", c.attestations, c.attestations, c.attestations)
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "  #1: line 1, run ") {
+		t.Errorf("rebuild's stderr lacks %q and the first run:\n%s", want, tail(stderr, 4000))
+	}
+	res, err := runRebuild(ctx, w, pub.Attestation, "--provenance", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.store.Remove()
+	if res.exit != 0 || strings.TrimSpace(res.stdout) != pub.ImageID || !strings.Contains(res.stderr, "rebuilding from #1 (line 1, run ") {
+		t.Errorf("rebuild --provenance 1 exited %d, printed %q (published %s):\n%s", res.exit, res.stdout, pub.ImageID, tail(res.stderr, 4000))
 	}
 }
 

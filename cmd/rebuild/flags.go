@@ -39,6 +39,7 @@ type config struct {
 	accept        string // a difference --verify passes: "timestamps"
 	kitBuildah    string // the buildah version the --kit listing names
 	expect        rebuild.Expect
+	provenance    int // which pipeline run's provenance to rebuild from (0: the newest)
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -98,6 +99,7 @@ func parseCommand(name, usage string, args []string, stderr io.Writer) (config, 
 	fs.StringVar(&c.images, "images", "", "read the pinned images by digest from the OCI layout in `dir` instead of their registries")
 	engineFlag(fs, &c.engines)
 	expectFlags(fs, &c.expect)
+	fs.IntVar(&c.provenance, "provenance", 0, "when several pipeline runs attest the image, rebuild from the `N`th, oldest first (default: the newest)")
 	fs.StringVar(&c.accept, "accept", "", "with --verify, pass (exit 0) an image the published one is `timestamps` away from: identical once its time values are carried over")
 	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
 	if err := fs.Parse(args); err != nil {
@@ -144,7 +146,7 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 		AllowLocalGit: c.allowLocalGit, Source: c.source, Images: c.images, SBOMFile: c.sbomFile,
 		Storage: c.storage, RunRoot: c.runRoot, StorageDriver: c.storageDriver,
 		PolicyPath: c.policy, WorkDir: c.workDir, Log: log, NoStepImage: c.noStepImage, KitBuildah: c.kitBuildah,
-		Expect: c.expect,
+		Expect: c.expect, Provenance: c.provenance,
 	}
 	var err error
 	if rc.Engines, err = build.Engines(c.engines); err != nil {

@@ -63,7 +63,7 @@ func (v verifier) verify(ctx context.Context, in *rebuild.Inputs, id string, log
 	fmt.Fprintf(log.W, "rebuild: verify: %s\n", rep.Verdict())
 	rep.Explain(log.W, "rebuild: verify:   ", 0)
 	if v.cfg.report != "" {
-		if err := writeReport(v.cfg.report, rep); err != nil {
+		if err := writeReport(v.cfg.report, rep, in.Job); err != nil {
 			return err
 		}
 	}
@@ -112,8 +112,24 @@ func publishedRef(s string) (types.ImageReference, error) {
 	return ref, nil
 }
 
-func writeReport(path string, rep *compare.Report) error {
-	data, err := json.MarshalIndent(rep, "", "  ")
+// reportProvenance is one pipeline run's provenance in the report.
+type reportProvenance struct {
+	Lines   []int  `json:"lines"`
+	Run     string `json:"run,omitempty"`
+	Commit  string `json:"commit"`
+	Rebuilt bool   `json:"rebuilt"`
+}
+
+// writeReport writes rep, with the provenances the envelopes held, as JSON to path.
+func writeReport(path string, rep *compare.Report, job *rebuild.Job) error {
+	out := struct {
+		*compare.Report
+		Provenances []reportProvenance `json:"provenances"`
+	}{Report: rep, Provenances: []reportProvenance{}}
+	for i, p := range job.Provenances {
+		out.Provenances = append(out.Provenances, reportProvenance{Lines: p.Lines, Run: p.Recipe.Run.ID, Commit: p.Recipe.Source.Commit, Rebuilt: i == job.Chosen})
+	}
+	data, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the report: %w", err)
 	}

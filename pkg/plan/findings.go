@@ -53,6 +53,7 @@ const (
 	CodeEpochSource    Code = "PLAN206" // SOURCE_DATE_EPOCH is not the commit's time
 	CodeEngine         Code = "PLAN207" // nothing says which buildah built the image: this binary's builds
 	CodeStepImage      Code = "PLAN208" // no engine has the buildah that built the image: the build step's image builds
+	CodeProvenances    Code = "PLAN209" // several pipeline runs attest the image: the newest planned
 )
 
 var severities = map[Code]Severity{}
@@ -67,7 +68,7 @@ func init() {
 		severities[c] = SeverityWarning
 	}
 	for _, c := range []Code{CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeMatrix,
-		CodeEpochSource, CodeEngine, CodeStepImage} {
+		CodeEpochSource, CodeEngine, CodeStepImage, CodeProvenances} {
 		severities[c] = SeverityInfo
 	}
 }

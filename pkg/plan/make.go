@@ -63,6 +63,10 @@ func Make(a *Attestation, env Env, ev Evidence) *Plan {
 	}
 	p.Findings = append(p.Findings, a.gapFindings()...)
 	p.Findings = append(p.Findings, ev.Findings...)
+	if runs := a.Lenient.Runs; len(runs) > 1 {
+		p.add(CodeProvenances, "%d pipeline runs attest this image (%s): planned from the newest, %s; rebuild --provenance N picks another",
+			len(runs), strings.Join(runs, "; "), rec.Run.ID)
+	}
 
 	if rec.Source.URL != "" {
 		if err := inputs.CheckGitURL(rec.Source.URL, env.AllowLocalGit); err != nil {

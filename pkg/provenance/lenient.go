@@ -24,6 +24,9 @@ type Lenient struct {
 	// Strict is the error Read returns for the same input (nil when Read reads it): whether
 	// a rebuild would start at all.
 	Strict error
+	// Runs are the pipeline runs the envelopes attest (Run.ID), oldest first: Recipe is the
+	// newest's.
+	Runs []string
 }
 
 // Gap is one thing a rebuild needs that the provenance does not record (or records badly).
@@ -88,28 +91,48 @@ func readLenient(r io.Reader) (*Lenient, error) {
 }
 
 func lenientRecipe(envs []Envelope) (*Lenient, error) {
-	var out *Lenient
-	var recipes []lineRecipe
+	type run struct {
+		first   *Lenient
+		recipes []lineRecipe
+	}
+	runs := map[string]*run{}
+	var order []*run
+	var ids []string
 	for _, env := range envs {
 		l, err := decodeLenientEnvelope(env)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", env.Line, err)
 		}
-		if out == nil {
-			out = l
+		id := l.Recipe.Run.ID
+		r, ok := runs[id]
+		if !ok {
+			r = &run{first: l}
+			runs[id] = r
+			order, ids = append(order, r), append(ids, id)
 		} else {
 			for _, s := range l.Recipe.Subjects {
-				if !slices.Contains(out.Recipe.Subjects, s) {
-					out.Recipe.Subjects = append(out.Recipe.Subjects, s)
+				if !slices.Contains(r.first.Recipe.Subjects, s) {
+					r.first.Recipe.Subjects = append(r.first.Recipe.Subjects, s)
 				}
 			}
 		}
-		recipes = append(recipes, lineRecipe{line: env.Line, recipe: &l.Recipe})
+		r.recipes = append(r.recipes, lineRecipe{line: env.Line, recipe: &l.Recipe})
 	}
-	for _, r := range recipes[1:] {
-		if err := compare(recipes[0], r); err != nil {
-			out.Gaps = append(out.Gaps, Gap{Field: FieldEnvelopes, Err: err})
-			break
+	newest := 0
+	for i, r := range order {
+		if !r.first.Recipe.Run.Started.Before(order[newest].first.Recipe.Run.Started) {
+			newest = i
+		}
+	}
+	slices.SortStableFunc(ids, func(a, b string) int { return runs[a].first.Recipe.Run.Started.Compare(runs[b].first.Recipe.Run.Started) })
+	out := order[newest].first
+	out.Runs = ids
+	for _, r := range order {
+		for _, x := range r.recipes[1:] {
+			if err := compare(r.recipes[0], x); err != nil {
+				out.Gaps = append(out.Gaps, Gap{Field: FieldEnvelopes, Err: err})
+				break
+			}
 		}
 	}
 	return out, nil

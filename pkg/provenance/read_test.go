@@ -69,7 +69,8 @@ func exampleRecipe() *Recipe {
 			StartedOn: time.Date(2026, 1, 5, 10, 0, 21, 0, time.UTC),
 		},
 		BuilderID: "https://tekton.dev/chains/v2",
-		Run:       Run{Labels: map[string]string{"tekton.dev/pipeline": "docker-build-oci-ta"}},
+		Run: Run{Labels: map[string]string{"tekton.dev/pipeline": "docker-build-oci-ta"},
+			ID: "2026-01-05T10:00:00Z to 2026-01-05T10:05:00Z", Started: time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)},
 	}
 }
 

@@ -24,6 +24,10 @@ type Recipe struct {
 type Run struct {
 	Labels      map[string]string `json:"labels"`
 	Annotations map[string]string `json:"annotations"`
+	// ID names the run (its start and finish times, else SLSA v1's invocation ID): the
+	// envelopes of one run describe one build; "" when not recorded.
+	ID      string    `json:"-"`
+	Started time.Time `json:"-"` // when the run started (zero when not recorded)
 }
 
 // Subject is an image name (no tag or digest) and its sha256 manifest digest ("sha256:<hex>").

@@ -34,6 +34,12 @@ type v02Predicate struct {
 	Invocation struct {
 		Environment Run `json:"environment"`
 	} `json:"invocation"`
+	// Metadata times the PipelineRun (SLSA v1 adds its UID as the invocation ID).
+	Metadata struct {
+		InvocationID    string `json:"-"`
+		BuildStartedOn  string `json:"buildStartedOn"`
+		BuildFinishedOn string `json:"buildFinishedOn"`
+	} `json:"metadata"`
 	BuildConfig struct {
 		Tasks []v02Task `json:"tasks"`
 	} `json:"buildConfig"`
@@ -99,6 +105,7 @@ func (pred *v02Predicate) recipe(subjects []Subject) (*Recipe, error) {
 		return nil, fmt.Errorf("build task %q: %w", build.Name, err)
 	}
 	run := pred.Invocation.Environment
+	run.ID, run.Started = pred.runID()
 	return &Recipe{Subjects: subjects, Source: source, Task: task, BuilderID: pred.Builder.ID, Run: run}, nil
 }
 
@@ -330,4 +337,19 @@ func (t *v02Task) task() (Task, error) {
 		return Task{}, fmt.Errorf("step %q image %q is not pinned by sha256 digest", buildStepName, task.BuilderImage)
 	}
 	return task, nil
+}
+
+// runID names the pipeline run pred records: its start and finish times (what both v0.2 and
+// SLSA v1 record, so that the two formats of one run group together), else its invocation ID
+// (SLSA v1: the PipelineRun's UID); "" when neither is recorded.
+func (pred *v02Predicate) runID() (string, time.Time) {
+	m := pred.Metadata
+	started, _ := time.Parse(time.RFC3339, m.BuildStartedOn)
+	switch {
+	case m.BuildStartedOn != "" || m.BuildFinishedOn != "":
+		return m.BuildStartedOn + " to " + m.BuildFinishedOn, started
+	case m.InvocationID != "":
+		return m.InvocationID, started
+	}
+	return "", started
 }

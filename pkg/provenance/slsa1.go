@@ -28,6 +28,11 @@ type v1Predicate struct {
 		Builder struct {
 			ID string `json:"id"`
 		} `json:"builder"`
+		Metadata struct {
+			InvocationID string `json:"invocationID"`
+			StartedOn    string `json:"startedOn"`
+			FinishedOn   string `json:"finishedOn"`
+		} `json:"metadata"`
 	} `json:"runDetails"`
 }
 
@@ -103,6 +108,8 @@ func v1AsV02(raw json.RawMessage) (*v02Predicate, error) {
 	v02 := &v02Predicate{BuildType: bt}
 	v02.Builder.ID = pred.RunDetails.Builder.ID
 	v02.Invocation.Environment = pred.BuildDefinition.InternalParameters
+	m := pred.RunDetails.Metadata
+	v02.Metadata.InvocationID, v02.Metadata.BuildStartedOn, v02.Metadata.BuildFinishedOn = m.InvocationID, m.StartedOn, m.FinishedOn
 	for i, d := range pred.BuildDefinition.ResolvedDependencies {
 		if d.Name == pipelineTaskDependency && len(d.Content) > 0 {
 			t, err := v02TaskFromTaskRun(d.Content)

@@ -52,18 +52,14 @@ func read(r io.Reader) (*Recipe, error) {
 	return decodeAll(envs)
 }
 
-// decodeAll decodes every envelope and merges their recipes into one: the one decode loop
-// Read, ReadLenient and FromEnvelopes share.
+// decodeAll decodes every envelope and returns the recipe of the newest pipeline run they
+// record (group): the one decode loop Read, ReadLenient and FromEnvelopes share.
 func decodeAll(envs []Envelope) (*Recipe, error) {
-	recipes := make([]lineRecipe, 0, len(envs))
-	for _, env := range envs {
-		rec, err := decodeEnvelope(env)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", env.Line, err)
-		}
-		recipes = append(recipes, lineRecipe{line: env.Line, recipe: rec})
+	ps, err := group(envs)
+	if err != nil {
+		return nil, err
 	}
-	return merge(recipes)
+	return ps[len(ps)-1].Recipe, nil
 }
 
 func decodeEnvelope(env Envelope) (*Recipe, error) {

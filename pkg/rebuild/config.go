@@ -16,6 +16,9 @@ type Config struct {
 	AllowLocalGit bool
 	// Expect is what the provenance must say (source, branch, builder, task bundle).
 	Expect Expect
+	// Provenance picks, among several pipeline runs attesting the image, the one to rebuild
+	// from: 1-based, oldest first; 0 for the newest.
+	Provenance int
 
 	// Source is a local clone, bare repository or git bundle to check the commit out of
 	// instead of its URL; Images an OCI layout holding the pinned images instead of their

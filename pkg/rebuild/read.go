@@ -3,6 +3,7 @@ package rebuild
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/rebuild-project/rebuild/pkg/inputs"
 	"github.com/rebuild-project/rebuild/pkg/konflux"
@@ -12,8 +13,13 @@ import (
 // Job is a rebuild decided from a provenance, before anything is fetched.
 type Job struct {
 	Recipe *provenance.Recipe
-	// Envelopes are the envelopes the recipe was read from: those that verified with the key.
+	// Envelopes are the envelopes the recipe was read from: those of the chosen provenance
+	// that verified with the key.
 	Envelopes []provenance.Envelope
+	// Provenances are the pipeline runs the envelopes attest, oldest first; Chosen is the
+	// index of the one rebuilt.
+	Provenances []provenance.Provenance
+	Chosen      int
 	// Build is the recorded build task, read by the replay profile that covers it.
 	Build *konflux.Build
 	// Pushed is the image the build task pushed: its SBOM names the images to pull, and it is
@@ -51,10 +57,16 @@ func Read(in io.Reader, cfg Config) (*Job, error) {
 		log.Phase("read", "%d of %d envelope(s) verified with %s", len(kept), len(envs), cfg.KeyName)
 		envs = kept
 	}
-	recipe, err := provenance.FromEnvelopes(envs)
+	ps, err := provenance.Provenances(envs)
 	if err != nil {
 		return nil, err
 	}
+	chosen, err := choose(ps, cfg.Provenance, log)
+	if err != nil {
+		return nil, err
+	}
+	recipe := ps[chosen].Recipe
+	envs = linesOf(envs, ps[chosen].Lines)
 	if err := cfg.Expect.Check(recipe); err != nil {
 		return nil, err
 	}
@@ -69,10 +81,42 @@ func Read(in io.Reader, cfg Config) (*Job, error) {
 		log.Warn("%s: the published image is never the rebuilt one; --verify sets that layer aside", c)
 	}
 	pushed, _ := konflux.Pushed(recipe.Subjects, &recipe.Task) // Read refuses a statement with no subject
-	j := &Job{Recipe: recipe, Envelopes: envs, Build: b, Pushed: pushed, Published: pushed, cfg: cfg}
+	j := &Job{Recipe: recipe, Envelopes: envs, Build: b, Pushed: pushed, Published: pushed, Provenances: ps, Chosen: chosen, cfg: cfg}
 	if cfg.Key != nil && recipe.Task.Results["SBOM_BLOB_URL"] == "" {
 		log.Warn("the provenance records no SBOM_BLOB_URL: the SBOM, which names the images to pull, is not pinned by the signature")
 	}
 	log.Phase("read", "%s@%s, built by %s (replayed as %s) from %s at %s", pushed.Name, pushed.Digest, recipe.Task.Name, b.Profile.Name, recipe.Source.URL, recipe.Source.Commit)
 	return j, nil
+}
+
+// choose picks the provenance to rebuild from: the pick-th (1-based, oldest first), or with
+// pick 0 the newest; it says which when there are several.
+func choose(ps []provenance.Provenance, pick int, log *Log) (int, error) {
+	chosen := len(ps) - 1
+	if pick != 0 {
+		if pick < 1 || pick > len(ps) {
+			return 0, fmt.Errorf("%w: --provenance %d: the envelopes attest %d pipeline run(s)", provenance.ErrInvalidInput, pick, len(ps))
+		}
+		chosen = pick - 1
+	}
+	if len(ps) > 1 {
+		log.Phase("read", "%d provenances (pipeline runs) attest this image; rebuilding from #%d (%s); --provenance N picks another", len(ps), chosen+1, ps[chosen].Describe())
+		for i, p := range ps {
+			if i != chosen {
+				log.Phase("read", "  #%d: %s", i+1, p.Describe())
+			}
+		}
+	}
+	return chosen, nil
+}
+
+// linesOf keeps the envelopes on lines.
+func linesOf(envs []provenance.Envelope, lines []int) []provenance.Envelope {
+	var out []provenance.Envelope
+	for _, e := range envs {
+		if slices.Contains(lines, e.Line) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
