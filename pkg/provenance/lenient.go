@@ -124,7 +124,9 @@ func lenientRecipe(envs []Envelope) (*Lenient, error) {
 			newest = i
 		}
 	}
-	slices.SortStableFunc(ids, func(a, b string) int { return runs[a].first.Recipe.Run.Started.Compare(runs[b].first.Recipe.Run.Started) })
+	slices.SortStableFunc(ids, func(a, b string) int {
+		return runs[a].first.Recipe.Run.Started.Compare(runs[b].first.Recipe.Run.Started)
+	})
 	out := order[newest].first
 	out.Runs = ids
 	for _, r := range order {
