@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,13 +166,15 @@ func TestVerifyByName(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := w.Registry + "/busybox:latest" // an image with no attestation
+	vsaPath := filepath.Join(t.TempDir(), "vsa.json")
 	for _, tt := range []struct {
 		name   string
 		args   []string
 		exit   int
 		stderr []string
 	}{
-		{name: "by digest", args: []string{"--key", w.PubKey, pub.Ref}, exit: 0, stderr: []string{"rebuild: verify: identical"}},
+		{name: "by digest, summary signed with cosign's key", args: []string{"--key", w.PubKey, "--attest", w.Key, "--attest-out", vsaPath, pub.Ref},
+			exit: 0, stderr: []string{"rebuild: verify: identical"}},
 		{name: "by tag, expected source", args: []string{"--key", w.PubKey, "--source-ref", "main", repo + ":" + pub.Params.String("COMMIT_SHA")},
 			exit: 0, stderr: []string{"reading the attestations attached to " + repo + "@" + pub.Digest, "rebuild: verify: identical"}},
 		{name: "another source", args: []string{"--key", w.PubKey, "--source-uri", "git.example/org/app", pub.Ref}, exit: 2,
@@ -198,9 +202,40 @@ func TestVerifyByName(t *testing.T) {
 			if tt.exit == 0 && strings.TrimSpace(res.stdout) != pub.ImageID {
 				t.Errorf("stdout %q, want the published ID %s", res.stdout, pub.ImageID)
 			}
+			if slices.Contains(tt.args, "--attest") {
+				checkVSA(t, w, pub, w.PubKey, vsaPath, "PASSED")
+				checkVSALevels(t, vsaPath)
+			}
 			if tt.exit != 0 && (res.stdout != "" || strings.Contains(res.stderr, "rebuild: clone")) {
 				t.Errorf("refused after reading more than the attestations: stdout %q, stderr:\n%s", res.stdout, res.stderr)
 			}
 		})
+	}
+}
+
+// checkVSALevels checks that a PASSED summary made with --key claims SLSA Build level 2 and
+// names rebuild's version and the buildah that rebuilt.
+func checkVSALevels(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct{ Payload []byte }
+	var stmt struct {
+		Predicate struct {
+			VerifiedLevels []string
+			Verifier       struct{ Version map[string]string }
+		}
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(env.Payload, &stmt); err != nil {
+		t.Fatal(err)
+	}
+	p := stmt.Predicate
+	if !slices.Equal(p.VerifiedLevels, []string{"SLSA_BUILD_LEVEL_2"}) || p.Verifier.Version["rebuild"] == "" || p.Verifier.Version["buildah"] != "1.42.2" {
+		t.Errorf("summary: verifiedLevels %v, verifier version %v", p.VerifiedLevels, p.Verifier.Version)
 	}
 }

@@ -92,7 +92,7 @@ func parseCommand(name, usage string, args []string, stderr io.Writer) (config, 
 	fs.StringVar(&c.published, "published", "", "where to read the published image: `REF` as oci:DIR[:REF], oci-archive:FILE, docker-archive:FILE or docker://NAME (default: docker://<subject>@<digest>; implies --verify)")
 	fs.StringVar(&c.report, "report", "", "write the comparison as JSON to `file` (implies --verify)")
 	fs.StringVar(&c.diffDir, "diff-dir", "", "extract the differing files of both sides into `dir`/published and dir/rebuilt (implies --verify)")
-	fs.StringVar(&c.attest, "attest", "", "sign the outcome as an SLSA verification summary (a DSSE envelope) with the unencrypted PKCS#8 EC private key `file` (implies --verify)")
+	fs.StringVar(&c.attest, "attest", "", "sign the outcome as an SLSA verification summary (a DSSE envelope) with the EC private key `file`: PKCS#8, SEC 1, or cosign's encrypted one, opened with COSIGN_PASSWORD (implies --verify)")
 	fs.StringVar(&c.attestOut, "attest-out", "rebuild.vsa.json", "`file` the signed verification summary of --attest is written to")
 	fs.StringVar(&c.kit, "kit", "", "rebuild from the kit in `dir` (made by rebuild kit) alone, with no network: each item is checked against the provenance and the SBOM")
 	fs.StringVar(&c.source, "source", "", "check the pinned commit out of the local clone, bare repository or git bundle at `path` instead of its URL")

@@ -15,7 +15,6 @@ import (
 	ocilayout "go.podman.io/image/v5/oci/layout"
 	"go.podman.io/image/v5/types"
 
-	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/compare"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
 	"github.com/rebuild-project/rebuild/pkg/vsa"
@@ -68,8 +67,9 @@ func (v verifier) verify(ctx context.Context, in *rebuild.Inputs, id string, log
 		}
 	}
 	if v.key != nil {
-		s := vsa.Summary{Subject: in.Job.Pushed, Report: rep, Inputs: in.Job.Envelopes, Versions: map[string]string{"buildah": build.Version},
-			AcceptTimestamps: v.cfg.accept == "timestamps"}
+		s := vsa.Summary{Subject: in.Job.Pushed, Report: rep, Inputs: in.Job.Envelopes,
+			Versions:         map[string]string{"rebuild": rebuildVersion(), "buildah": in.Engine.Version},
+			AcceptTimestamps: v.cfg.accept == "timestamps", Signed: v.cfg.key != ""}
 		if err := vsa.Write(v.cfg.attestOut, v.key, s); err != nil {
 			return err
 		}

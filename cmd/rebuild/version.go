@@ -28,11 +28,7 @@ func versionCommand(_ context.Context, args []string, _ io.Reader, stdout, stder
 		}
 		return exitBadInput
 	}
-	version := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		version = bi.Main.Version
-	}
-	fmt.Fprintf(stdout, "rebuild %s\ngo      %s %s/%s\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "rebuild %s\ngo      %s %s/%s\n", rebuildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	engines, err := build.Engines(dir)
 	if err != nil {
 		return fail(stderr, err)
@@ -45,4 +41,29 @@ func versionCommand(_ context.Context, args []string, _ io.Reader, stdout, stder
 		fmt.Fprintf(stdout, "replays %s %s (%s)\n", strings.Join(p.Tasks, ", "), strings.Join(p.Versions, ", "), p.Name)
 	}
 	return exitDone
+}
+
+// rebuildVersion is this binary's module version, else the commit it was built from (and
+// "+dirty" for uncommitted changes), else "(devel)".
+func rebuildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "+dirty"
+		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	return rev[:min(len(rev), 12)] + dirty
 }

@@ -41,6 +41,18 @@ type Summary struct {
 	// AcceptTimestamps passes an image equivalent to the published one but for time values
 	// (rebuild --accept timestamps).
 	AcceptTimestamps bool
+	// Signed: the Inputs were verified with a key the user trusts (--key).
+	Signed bool
+}
+
+// passedLevels are the verified levels of a PASSED summary: with the provenance's signature
+// verified (hosted build platform, signed provenance) and the image rebuilt from it, SLSA
+// Build level 2; without, nothing about the provenance was verified.
+func (s Summary) passedLevels() []string {
+	if s.Signed {
+		return []string{"SLSA_BUILD_LEVEL_2"}
+	}
+	return []string{}
 }
 
 type vsaStatement struct {
@@ -122,12 +134,12 @@ func Write(path string, key *ecdsa.PrivateKey, s Summary) error {
 	switch {
 	case rep.Identical:
 		facts.Outcome = "identical"
-		stmt.Predicate.VerificationResult, stmt.Predicate.VerifiedLevels = "PASSED", []string{}
+		stmt.Predicate.VerificationResult, stmt.Predicate.VerifiedLevels = "PASSED", s.passedLevels()
 	case rep.Equivalent():
 		facts.Outcome, facts.CarriedTimeValues = "equivalent", len(rep.Equivalence.Carried)
 		if s.AcceptTimestamps {
 			facts.Accepted = "timestamps"
-			stmt.Predicate.VerificationResult, stmt.Predicate.VerifiedLevels = "PASSED", []string{}
+			stmt.Predicate.VerificationResult, stmt.Predicate.VerifiedLevels = "PASSED", s.passedLevels()
 		}
 	default:
 		facts.Outcome = "different"
@@ -176,8 +188,8 @@ func signEnvelope(key *ecdsa.PrivateKey, payloadType string, payload []byte) ([]
 	})
 }
 
-// ReadKey reads an unencrypted EC private key: PKCS#8 ("PRIVATE KEY") or SEC 1
-// ("EC PRIVATE KEY") PEM.
+// ReadKey reads an EC private key: PKCS#8 ("PRIVATE KEY") or SEC 1 ("EC PRIVATE KEY") PEM,
+// or the encrypted key `cosign generate-key-pair` writes, opened with COSIGN_PASSWORD.
 func ReadKey(path string) (*ecdsa.PrivateKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -186,6 +198,13 @@ func ReadKey(path string) (*ecdsa.PrivateKey, error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
 		return nil, fmt.Errorf("%w %s: no PEM key", ErrKey, path)
+	}
+	if isCosignKey(block.Type) {
+		der, err := decryptCosignKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%w %s: %w", ErrKey, path, err)
+		}
+		block = &pem.Block{Type: "PRIVATE KEY", Bytes: der}
 	}
 	switch block.Type {
 	case "PRIVATE KEY":
@@ -204,5 +223,5 @@ func ReadKey(path string) (*ecdsa.PrivateKey, error) {
 		}
 		return k, nil
 	}
-	return nil, fmt.Errorf("%w %s: a %q PEM block; want an unencrypted PKCS#8 EC key (cosign's encrypted keys are not read: see README)", ErrKey, path, block.Type)
+	return nil, fmt.Errorf("%w %s: a %q PEM block; want a PKCS#8 or SEC 1 EC key, or cosign's encrypted one", ErrKey, path, block.Type)
 }
