@@ -22,8 +22,10 @@ step() { printf '[install %4ds] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
 # ---- Debian packages --------------------------------------------------------------------
 # gcc + libc6-dev: buildah is built with cgo (a CGO_ENABLED=0 buildah fails chroot RUN).
 # uidmap, iproute2 (ip), util-linux (unshare): namespaces for builds and hermetic runs.
+# buildah: Debian's 1.28, too old for scripts/build-image.sh, which must then build its own
+# (TestBuildImageBuildah); the builds themselves use the CLIs built below.
 packages=(podman runc netavark busybox-static skopeo git jq uidmap iproute2 util-linux
-  ca-certificates gcc libc6-dev)
+  ca-certificates gcc libc6-dev buildah)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# build-image.sh [TAG]
+# build-image.sh [TAG | --print-buildah]
 #
 # Builds the rebuild builder image from the Containerfile at the root of this checkout and
 # tags it TAG (default localhost/rebuild:latest). Needs no container registry: the bases
@@ -19,20 +19,56 @@
 #                            an overlay whose writes are dropped; GOCACHE=off builds cold
 #   BUILDAH, BUILDAH_ROOT, BUILDAH_RUNROOT, STORAGE_DRIVER, SIGNATURE_POLICY
 #                            as for scripts/make-image-bases.sh
+#   REBUILD_CI_BIN           where a buildah of its own is looked for and built (.ci/bin)
 #
-# Prints the image ID on stdout; everything else goes to stderr.
+# The build needs buildah 1.41 or later (--source-date-epoch, --rewrite-timestamp). With
+# BUILDAH unset it takes .ci/bin/buildah, else the buildah on PATH; when that one is older
+# (Debian 12 ships 1.28), it builds its own into .ci/bin from .ci/tools/buildah, as
+# .ci/install.sh does, and says so. A BUILDAH given that is too old is refused.
+#
+# Prints the image ID on stdout; everything else goes to stderr. With --print-buildah, prints
+# the buildah the build would use (after building it, if need be) and stops.
 set -euo pipefail
 
-tag=${1:-localhost/rebuild:latest}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-if [ -z "${BUILDAH:-}" ]; then
-  if [ -x "$repo/.ci/bin/buildah" ]; then
-    BUILDAH=$repo/.ci/bin/buildah
+ci_bin=${REBUILD_CI_BIN:-$repo/.ci/bin}
+t0=$(date +%s)
+step() { printf '[image %3ds] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
+
+min_buildah=1.41.0
+# buildah_version BIN: its x.y.z, "" when it does not run.
+buildah_version() { "$1" --version 2>/dev/null | sed -n 's/^buildah version \([0-9][0-9.]*\).*/\1/p'; }
+new_enough() { [ -n "$1" ] && [ "$(printf '%s\n%s\n' "$min_buildah" "$1" | sort -V | head -n1)" = "$min_buildah" ]; }
+if [ -n "${BUILDAH:-}" ]; then
+  have=$(buildah_version "$BUILDAH")
+  if ! new_enough "$have"; then
+    echo "error: BUILDAH=$BUILDAH is buildah ${have:-(does not run)}; this build needs $min_buildah or later (--source-date-epoch, --rewrite-timestamp): unset BUILDAH to have one built" >&2
+    exit 2
+  fi
+elif [ -x "$ci_bin/buildah" ] && new_enough "$(buildah_version "$ci_bin/buildah")"; then
+  BUILDAH=$ci_bin/buildah
+else
+  have=$(buildah_version "$(command -v buildah || echo buildah)")
+  if new_enough "$have"; then
+    BUILDAH=$(command -v buildah)
   else
-    BUILDAH=buildah
+    mod_version=$(cd "$repo/.ci/tools/buildah" && go list -m -f '{{.Version}}' github.com/containers/buildah)
+    step "the buildah on PATH is ${have:-missing}, older than $min_buildah (no --source-date-epoch): building buildah $mod_version from .ci/tools/buildah into $ci_bin, as .ci/install.sh does"
+    mkdir -p "$ci_bin"
+    (cd "$repo/.ci/tools/buildah" && CGO_ENABLED=1 GOWORK=off GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false \
+      -tags "$(cat "$repo/buildtags")" -ldflags "-s -w" -o "$ci_bin/buildah.tmp" github.com/containers/buildah/cmd/buildah) ||
+      { echo "error: building buildah failed (it needs Go, gcc and libc6-dev, as .ci/install.sh installs)" >&2; exit 2; }
+    mv -f "$ci_bin/buildah.tmp" "$ci_bin/buildah"
+    BUILDAH=$ci_bin/buildah
   fi
 fi
 export BUILDAH
+step "buildah $(buildah_version "$BUILDAH"): $BUILDAH"
+if [ "${1:-}" = "--print-buildah" ]; then
+  echo "$BUILDAH"
+  exit 0
+fi
+tag=${1:-localhost/rebuild:latest}
 
 global=()
 [ -n "${BUILDAH_ROOT:-}" ] && global+=(--root "$BUILDAH_ROOT")
@@ -40,9 +76,6 @@ global=()
 [ -n "${STORAGE_DRIVER:-}" ] && global+=(--storage-driver "$STORAGE_DRIVER")
 policy=()
 [ -n "${SIGNATURE_POLICY:-}" ] && policy+=(--signature-policy "$SIGNATURE_POLICY")
-
-t0=$(date +%s)
-step() { printf '[image %3ds] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
 
 if [ -z "${GO_IMAGE:-}" ] && [ -z "${RUNTIME_IMAGE:-}" ]; then
   step "making the bases with scripts/make-image-bases.sh"
