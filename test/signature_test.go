@@ -173,7 +173,7 @@ func TestVerifyByName(t *testing.T) {
 		exit   int
 		stderr []string
 	}{
-		{name: "by digest, summary signed with cosign's key", args: []string{"--key", w.PubKey, "--attest", w.Key, "--attest-out", vsaPath, pub.Ref},
+		{name: "by digest, summary signed with cosign's key, attached", args: []string{"--key", w.PubKey, "--attest", w.Key, "--attest-out", vsaPath, "--attach", pub.Ref},
 			exit: 0, stderr: []string{"rebuild: verify: identical"}},
 		{name: "by tag, expected source", args: []string{"--key", w.PubKey, "--source-ref", "main", repo + ":" + pub.Params.String("COMMIT_SHA")},
 			exit: 0, stderr: []string{"reading the attestations attached to " + repo + "@" + pub.Digest, "rebuild: verify: identical"}},
@@ -205,6 +205,13 @@ func TestVerifyByName(t *testing.T) {
 			if slices.Contains(tt.args, "--attest") {
 				checkVSA(t, w, pub, w.PubKey, vsaPath, "PASSED")
 				checkVSALevels(t, vsaPath)
+			}
+			if slices.Contains(tt.args, "--attach") {
+				out, err := w.Run(ctx, world.Cmd{Path: w.Tools.Cosign, Args: []string{"verify-attestation", "--key", w.PubKey,
+					"--insecure-ignore-tlog", "--type", "https://slsa.dev/verification_summary/v1", pub.Ref}})
+				if err != nil || !strings.Contains(string(out), `"payloadType":"application/vnd.in-toto+json"`) {
+					t.Errorf("cosign verify-attestation of the attached summary: %v\n%s", err, out)
+				}
 			}
 			if tt.exit != 0 && (res.stdout != "" || strings.Contains(res.stderr, "rebuild: clone")) {
 				t.Errorf("refused after reading more than the attestations: stdout %q, stderr:\n%s", res.stdout, res.stderr)

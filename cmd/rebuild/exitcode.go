@@ -8,6 +8,7 @@ import (
 	"github.com/rebuild-project/rebuild/pkg/konflux"
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
+	"github.com/rebuild-project/rebuild/pkg/vsa"
 )
 
 // Exit codes, documented in the README.
@@ -39,7 +40,7 @@ func exitCode(err error) int {
 		errors.Is(err, inputs.ErrSBOMTooLarge), errors.Is(err, inputs.ErrSBOMFormat), errors.Is(err, inputs.ErrTampered),
 		errors.Is(err, build.ErrStepImage), errors.Is(err, inputs.ErrNoPlatformImage), errors.Is(err, rebuild.ErrUnexpected):
 		return exitBadInput
-	case errors.Is(err, inputs.ErrUnavailable):
+	case errors.Is(err, inputs.ErrUnavailable), errors.Is(err, vsa.ErrAttach):
 		return exitUnavailable
 	default:
 		return exitBuildFailed

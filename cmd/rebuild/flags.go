@@ -39,7 +39,8 @@ type config struct {
 	accept        string // a difference --verify passes: "timestamps"
 	kitBuildah    string // the buildah version the --kit listing names
 	expect        rebuild.Expect
-	provenance    int // which pipeline run's provenance to rebuild from (0: the newest)
+	provenance    int  // which pipeline run's provenance to rebuild from (0: the newest)
+	attach        bool // push the signed summary to the image's registry
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -99,6 +100,7 @@ func parseCommand(name, usage string, args []string, stderr io.Writer) (config, 
 	fs.StringVar(&c.images, "images", "", "read the pinned images by digest from the OCI layout in `dir` instead of their registries")
 	engineFlag(fs, &c.engines)
 	expectFlags(fs, &c.expect)
+	fs.BoolVar(&c.attach, "attach", false, "with --attest, push the signed summary to the image's registry as cosign attests (cosign verify-attestation --type https://slsa.dev/verification_summary/v1 finds it)")
 	fs.IntVar(&c.provenance, "provenance", 0, "when several pipeline runs attest the image, rebuild from the `N`th, oldest first (default: the newest)")
 	fs.StringVar(&c.accept, "accept", "", "with --verify, pass (exit 0) an image the published one is `timestamps` away from: identical once its time values are carried over")
 	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
@@ -113,6 +115,9 @@ func parseCommand(name, usage string, args []string, stderr io.Writer) (config, 
 	}
 	if c.accept != "" && c.accept != "timestamps" {
 		return c, nil, fmt.Errorf("%w: --accept %q: the one difference it accepts is timestamps", errUsage, c.accept)
+	}
+	if c.attach && c.attest == "" {
+		return c, nil, fmt.Errorf("%w: --attach pushes the summary --attest signs: give --attest", errUsage)
 	}
 	c.verify = c.verify || c.published != "" || c.report != "" || c.diffDir != "" || c.attest != "" || c.accept != ""
 	storageSet := false

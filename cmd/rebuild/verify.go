@@ -70,10 +70,17 @@ func (v verifier) verify(ctx context.Context, in *rebuild.Inputs, id string, log
 		s := vsa.Summary{Subject: in.Job.Pushed, Report: rep, Inputs: in.Job.Envelopes,
 			Versions:         map[string]string{"rebuild": rebuildVersion(), "buildah": in.Engine.Version},
 			AcceptTimestamps: v.cfg.accept == "timestamps", Signed: v.cfg.key != ""}
-		if err := vsa.Write(v.cfg.attestOut, v.key, s); err != nil {
+		env, err := vsa.Write(v.cfg.attestOut, v.key, s)
+		if err != nil {
 			return err
 		}
 		log.Phase("attest", "wrote the signed verification summary to %s", v.cfg.attestOut)
+		if v.cfg.attach {
+			if err := vsa.Attach(ctx, in.Job.SystemContext(), in.Job.Pushed, env); err != nil {
+				return err
+			}
+			log.Phase("attest", "attached it to %s@%s, as cosign attests", in.Job.Pushed.Name, in.Job.Pushed.Digest)
+		}
 	}
 	switch {
 	case rep.Identical:

@@ -52,10 +52,10 @@ func ResolveImage(ctx context.Context, sys *types.SystemContext, ref string) (pr
 	return s, nil
 }
 
-// FetchAttestations reads the DSSE envelopes attached to s, as cosign attaches them (the
-// layers of its ".att" image, else sigstore bundles among its OCI referrers), and returns
-// them one compact JSON envelope a line, as `cosign verify-attestation` prints them. Their
-// signatures are not checked here.
+// FetchAttestations reads the SLSA provenance envelopes attached to s, as cosign attaches
+// them (the layers of its ".att" image, and sigstore bundles among its OCI referrers), and
+// returns them one compact JSON envelope a line, as `cosign verify-attestation --type
+// slsaprovenance` prints them. Their signatures are not checked here.
 func FetchAttestations(ctx context.Context, sys *types.SystemContext, s provenance.Subject) ([]byte, error) {
 	sys = WithRegistriesConf(sys)
 	named, err := reference.ParseNormalizedNamed(s.Name)
@@ -73,7 +73,7 @@ func FetchAttestations(ctx context.Context, sys *types.SystemContext, s provenan
 		var byTag, byReferrers []json.RawMessage
 		byTag, errTag = attestationsByTag(ctx, sys, named, d)
 		byReferrers, errReferrers = attestationsByReferrers(ctx, sys, named, d)
-		envs := append(byTag, byReferrers...)
+		envs := provenanceOnly(append(byTag, byReferrers...))
 		if len(envs) == 0 {
 			return finalError{fmt.Errorf("%w: %w: %s@%s (the .att tag: %v; referrers: %v)", ErrUnavailable, ErrNoAttestations, named, d, errTag, errReferrers)}
 		}
@@ -175,4 +175,25 @@ func readLayers(ctx context.Context, sys *types.SystemContext, ref reference.Nam
 		}
 	}
 	return nil
+}
+
+// provenanceOnly drops the envelopes whose statement is not SLSA provenance (a verification
+// summary attached beside it, say); an envelope it cannot read is kept, for the reader to
+// refuse.
+func provenanceOnly(envs []json.RawMessage) []json.RawMessage {
+	var out []json.RawMessage
+	for _, e := range envs {
+		var env struct {
+			Payload []byte `json:"payload"`
+		}
+		var st struct {
+			PredicateType string `json:"predicateType"`
+		}
+		if json.Unmarshal(e, &env) == nil && json.Unmarshal(env.Payload, &st) == nil && st.PredicateType != "" &&
+			st.PredicateType != provenance.PredicateSLSAV02 && st.PredicateType != provenance.PredicateSLSAV1 {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -112,8 +112,21 @@ type dsseSignature struct {
 	Sig   string `json:"sig"`
 }
 
-// Write signs the summary with key and writes the DSSE envelope to path.
-func Write(path string, key *ecdsa.PrivateKey, s Summary) error {
+// Write signs the summary with key and writes the DSSE envelope to path; it returns the
+// envelope.
+func Write(path string, key *ecdsa.PrivateKey, s Summary) ([]byte, error) {
+	env, err := Sign(key, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, append(env, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("writing the verification summary: %w", err)
+	}
+	return env, nil
+}
+
+// Sign makes the summary's statement and signs it with key: a DSSE envelope.
+func Sign(key *ecdsa.PrivateKey, s Summary) ([]byte, error) {
 	subject, rep := s.Subject, s.Report
 	stmt := vsaStatement{
 		Type:          "https://in-toto.io/Statement/v1",
@@ -146,16 +159,9 @@ func Write(path string, key *ecdsa.PrivateKey, s Summary) error {
 	}
 	payload, err := json.Marshal(stmt)
 	if err != nil {
-		return fmt.Errorf("encoding the verification summary: %w", err)
+		return nil, fmt.Errorf("encoding the verification summary: %w", err)
 	}
-	env, err := signEnvelope(key, "application/vnd.in-toto+json", payload)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, append(env, '\n'), 0o644); err != nil {
-		return fmt.Errorf("writing the verification summary: %w", err)
-	}
-	return nil
+	return signEnvelope(key, "application/vnd.in-toto+json", payload)
 }
 
 // inputAttestations names each provenance envelope read by the sha256 of its JSON line.
