@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 )
 
@@ -45,8 +46,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&driver, "storage-driver", "", "storage driver")
 	fs.StringVar(&policy, "policy", "", "signature policy file")
 	fs.StringVar(&suffix, "suffix", "", "suffix of the build containers' names")
+	level := fs.String("log-level", "", "buildah's log level (logrus: error, warn, info, debug)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *level != "" {
+		l, err := logrus.ParseLevel(*level)
+		if err != nil {
+			fmt.Fprintf(stderr, "engine: error: --log-level: %v\n", err)
+			return 2
+		}
+		logrus.SetLevel(l)
 	}
 	id, err := build(ctx, root, runRoot, driver, policy, suffix, fs.Args(), stderr)
 	if err != nil {

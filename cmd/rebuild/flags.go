@@ -6,7 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/kit"
@@ -39,8 +42,9 @@ type config struct {
 	accept        string // a difference --verify passes: "timestamps"
 	kitBuildah    string // the buildah version the --kit listing names
 	expect        rebuild.Expect
-	provenance    int  // which pipeline run's provenance to rebuild from (0: the newest)
-	attach        bool // push the signed summary to the image's registry
+	provenance    int    // which pipeline run's provenance to rebuild from (0: the newest)
+	attach        bool   // push the signed summary to the image's registry
+	logLevel      string // error, warn, info or debug: ours and buildah's
 }
 
 const usage = `Usage: rebuild [flags] < attestation.json
@@ -86,7 +90,8 @@ func parseCommand(name, usage string, args []string, stderr io.Writer) (config, 
 	fs.StringVar(&c.storageDriver, "storage-driver", "", "storage `driver` (default: storage.conf's, else overlay)")
 	fs.StringVar(&c.policy, "policy", "", "signature policy `file` for pulls (default: /etc/containers/policy.json)")
 	fs.StringVar(&c.workDir, "workdir", "", "`dir` for the checkout and temporary files (default: $TMPDIR)")
-	fs.BoolVar(&c.quiet, "q", false, "print no progress, only warnings and errors")
+	fs.BoolVar(&c.quiet, "q", false, "print no progress, only warnings and errors (--log-level warn)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "what goes to stderr, ours and buildah's: `level` error (the error line alone), warn (and warnings), info (and progress), debug (and buildah's debug lines)")
 	fs.StringVar(&c.key, "key", "", "PEM public key `file` (ECDSA, RSA or Ed25519, as cosign writes it): only envelopes signed with it are read")
 	fs.BoolVar(&c.allowLocalGit, "allow-local-git", false, "allow a git URL that is a local path or file:// (default: only https, http and git)")
 	fs.BoolVar(&c.verify, "verify", false, "compare the rebuild with the published image: exit 0 when identical, 1 when not, with an explanation on stderr")
@@ -115,6 +120,12 @@ func parseCommand(name, usage string, args []string, stderr io.Writer) (config, 
 	}
 	if c.accept != "" && c.accept != "timestamps" {
 		return c, nil, fmt.Errorf("%w: --accept %q: the one difference it accepts is timestamps", errUsage, c.accept)
+	}
+	if !slices.Contains([]string{"error", "warn", "info", "debug"}, c.logLevel) {
+		return c, nil, fmt.Errorf("%w: --log-level %q: want error, warn, info or debug", errUsage, c.logLevel)
+	}
+	if c.quiet && c.logLevel == "info" {
+		c.logLevel = "warn"
 	}
 	if c.attach && c.attest == "" {
 		return c, nil, fmt.Errorf("%w: --attach pushes the summary --attest signs: give --attest", errUsage)
@@ -195,4 +206,24 @@ func expectFlags(fs *flag.FlagSet, e *rebuild.Expect) {
 		e.TrustedTasks = append(e.TrustedTasks, v)
 		return nil
 	})
+}
+
+// log is where the command tells what it does, at the --log-level asked; it sets buildah's
+// (logrus's) level too.
+func (c config) log(w io.Writer) *rebuild.Log {
+	level := c.logLevel
+	switch {
+	case level == "" && c.quiet:
+		level = "warn"
+	case level == "":
+		level = "info"
+	}
+	if l, err := logrus.ParseLevel(level); err == nil {
+		logrus.SetLevel(l)
+	}
+	engines := level // the engines and step images keep their own default unless asked
+	if level == "info" {
+		engines = ""
+	}
+	return &rebuild.Log{W: w, Quiet: level == "warn" || level == "error", NoWarnings: level == "error", LogLevel: engines}
 }

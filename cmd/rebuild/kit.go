@@ -66,7 +66,7 @@ func kitCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return fail(stderr, fmt.Errorf("%w: rebuild kit takes one argument, the kit's folder; the attestation is read from stdin", errUsage))
 	}
 	c.dir = fs.Arg(0)
-	log := &rebuild.Log{W: stderr, Quiet: c.base.quiet}
+	log := c.base.log(stderr)
 	return fail(stderr, rebuild.Interrupted(ctx, makeKit(ctx, c, stdin, log)))
 }
 

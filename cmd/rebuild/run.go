@@ -26,7 +26,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitDone
 	}
 	if err == nil {
-		err = rebuildImage(ctx, cfg, stdin, stdout, &rebuild.Log{W: stderr, Quiet: cfg.quiet})
+		err = rebuildImage(ctx, cfg, stdin, stdout, cfg.log(stderr))
 	}
 	return fail(stderr, rebuild.Interrupted(ctx, err))
 }

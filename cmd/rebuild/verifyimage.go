@@ -45,7 +45,7 @@ func verifyImage(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	}
 	if err == nil {
 		cfg.verify = true
-		err = verifyByName(ctx, cfg, rest[0], stdout, &rebuild.Log{W: stderr, Quiet: cfg.quiet})
+		err = verifyByName(ctx, cfg, rest[0], stdout, cfg.log(stderr))
 	}
 	return fail(stderr, rebuild.Interrupted(ctx, err))
 }

@@ -25,6 +25,9 @@ type Options struct {
 	// ContainerSuffix names the build containers "<image>-<suffix>" (buildah's
 	// "working-container" when empty), so that a caller can find what a failed build left.
 	ContainerSuffix string
+	// LogLevel is passed to an engine or a step image's buildah run as a process
+	// (--log-level); "" for theirs. In-process, logrus's global level applies.
+	LogLevel string
 }
 
 // Run runs `buildah build` with the command line argv (flags, then the context folder) with

@@ -90,7 +90,11 @@ func (e Engine) Run(ctx context.Context, argv []string, o Options) (string, erro
 		return "", err
 	}
 	args := []string{"--root", o.Store.GraphRoot(), "--runroot", o.Store.RunRoot(),
-		"--storage-driver", o.Store.GraphDriverName(), "--policy", o.PolicyPath, "--suffix", o.ContainerSuffix, "--"}
+		"--storage-driver", o.Store.GraphDriverName(), "--policy", o.PolicyPath, "--suffix", o.ContainerSuffix}
+	if o.LogLevel != "" {
+		args = append(args, "--log-level", o.LogLevel)
+	}
+	args = append(args, "--")
 	cmd := exec.CommandContext(ctx, e.Path, append(args, argv...)...)
 	// An interrupted engine stops its build and removes what it made, as Run does.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }

@@ -43,7 +43,11 @@ func (e Engine) runInImage(ctx context.Context, argv []string, o Options) (_ str
 	}()
 	iidfile := filepath.Join(work, "iid")
 	// --force-rm: the CLI names its containers itself, so it removes them even after a failure.
-	args := append([]string{"build", "--iidfile", iidfile, "--force-rm"}, policyFlag(o.PolicyPath)...)
+	var args []string
+	if o.LogLevel != "" {
+		args = append(args, "--log-level", o.LogLevel)
+	}
+	args = append(append(args, "build", "--iidfile", iidfile, "--force-rm"), policyFlag(o.PolicyPath)...)
 	for _, a := range argv {
 		// An empty --source-date-epoch only keeps this process's environment out of the
 		// in-process build; the CLI gets a clean environment, and old CLIs lack the flag.

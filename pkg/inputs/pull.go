@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/copy"
@@ -155,11 +156,15 @@ func copyImage(ctx context.Context, store storage.Store, sys *types.SystemContex
 	if err != nil {
 		return err
 	}
+	events, stop := blobProgress(progress, reference.FamiliarString(pinned))
 	_, err = copy.Image(ctx, pc, destRef, srcRef, &copy.Options{
-		ReportWriter:   progress,
-		SourceCtx:      sys,
-		DestinationCtx: sys,
+		ReportWriter:     progress,
+		SourceCtx:        sys,
+		DestinationCtx:   sys,
+		Progress:         events,
+		ProgressInterval: progressInterval,
 	})
+	stop()
 	if err != nil {
 		if isNetworkError(err) || transient(err) {
 			return fmt.Errorf("%w: copying: %w", ErrUnavailable, err)
@@ -173,4 +178,32 @@ func isNetworkError(err error) bool {
 	var urlErr *url.Error
 	var netErr net.Error
 	return errors.As(err, &urlErr) || errors.As(err, &netErr)
+}
+
+// progressInterval is how often a pull says how far each blob has come.
+var progressInterval = 5 * time.Second
+
+// blobProgress prints, every progressInterval, the bytes each blob of image has copied and the
+// time since the pull began: containers/image draws progress bars on a terminal alone, and
+// under `podman run -i` or in CI a long pull would otherwise print nothing for minutes. stop
+// ends it.
+func blobProgress(w io.Writer, image string) (events chan types.ProgressProperties, stop func()) {
+	events = make(chan types.ProgressProperties)
+	done := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(done)
+		for p := range events {
+			if p.Event != types.ProgressEventRead {
+				continue
+			}
+			total := "?"
+			if p.Artifact.Size > 0 {
+				total = fmt.Sprintf("%.1f MiB", float64(p.Artifact.Size)/(1<<20))
+			}
+			fmt.Fprintf(w, "pulling %s: blob %.12s: %.1f MiB of %s (%s)\n", image, p.Artifact.Digest.Encoded(),
+				float64(p.Offset)/(1<<20), total, time.Since(start).Round(time.Second))
+		}
+	}()
+	return events, func() { close(events); <-done }
 }

@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/storage"
 )
@@ -111,5 +114,38 @@ func TestLocalName(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("localName(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+// TestPullProgress: a pull says, every progressInterval, how far each blob has come, with no
+// terminal to draw bars on.
+func TestPullProgress(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for containers-storage")
+	}
+	defer func(d time.Duration) { progressInterval = d }(progressInterval)
+	progressInterval = time.Microsecond
+	reg := newTestRegistry(t, true)
+	img, err := random.Image(8<<20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := reg.push(t, reg.Host+"/big:1", img)
+	tmp := t.TempDir()
+	policy := filepath.Join(tmp, "policy.json")
+	if err := os.WriteFile(policy, []byte(`{"default":[{"type":"insecureAcceptAnything"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store, err := storage.GetStore(storage.StoreOptions{RunRoot: filepath.Join(tmp, "run"), GraphRoot: filepath.Join(tmp, "root"), GraphDriverName: "vfs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = store.Shutdown(true) })
+	var progress bytes.Buffer
+	if err := Pull(context.Background(), store, nil, policy, map[string]string{"big:1": reg.Host + "/big@" + d.String()}, &progress); err != nil {
+		t.Fatal(err)
+	}
+	if want := "pulling " + reg.Host + "/big@" + d.String() + ": blob "; !strings.Contains(progress.String(), want) || !strings.Contains(progress.String(), " MiB of ") {
+		t.Errorf("progress lacks %q lines:\n%s", want, progress.String())
 	}
 }

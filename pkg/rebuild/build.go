@@ -34,7 +34,7 @@ func (in *Inputs) Build(ctx context.Context) (string, error) {
 	defer inv.Close()
 	log.Phase("build", "building %s in %s with %s", filepath.Base(p.Containerfile), p.Task.Context, in.Engine)
 	suffix := newContainerSuffix()
-	id, err := in.Engine.Run(ctx, inv.Argv, build.Options{Store: in.store, PolicyPath: cfg.PolicyPath, Progress: log.Detail(), ContainerSuffix: suffix})
+	id, err := in.Engine.Run(ctx, inv.Argv, build.Options{Store: in.store, PolicyPath: cfg.PolicyPath, Progress: log.Detail(), ContainerSuffix: suffix, LogLevel: log.LogLevel})
 	if n := killStrays(); n > 0 {
 		log.Warn("ended %d process(es) the build left running", n)
 	}

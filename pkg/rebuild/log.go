@@ -6,10 +6,14 @@ import (
 )
 
 // Log is where a rebuild tells a person what it does: phase lines unless Quiet, warnings
-// always, each prefixed "rebuild: ". A nil *Log, or one with no writer, tells nothing.
+// unless NoWarnings, each prefixed "rebuild: ". A nil *Log, or one with no writer, tells
+// nothing.
 type Log struct {
-	W     io.Writer
-	Quiet bool
+	W          io.Writer
+	Quiet      bool
+	NoWarnings bool
+	// LogLevel is buildah's (logrus) level for the engines run as processes: "" for theirs.
+	LogLevel string
 }
 
 // Phase tells what the rebuild starts doing.
@@ -21,7 +25,7 @@ func (l *Log) Phase(name, format string, args ...any) {
 
 // Warn tells what may surprise: a check skipped, a value that differs from another.
 func (l *Log) Warn(format string, args ...any) {
-	if l != nil && l.W != nil {
+	if l != nil && l.W != nil && !l.NoWarnings {
 		fmt.Fprintf(l.W, "rebuild: warning: %s\n", fmt.Sprintf(format, args...))
 	}
 }
