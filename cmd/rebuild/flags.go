@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spf13/pflag"
 
 	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/kit"
@@ -47,50 +47,22 @@ type config struct {
 	logLevel      string // error, warn, info or debug: ours and buildah's
 }
 
-const usage = `Usage: rebuild [flags] < attestation.json
-       rebuild COMMAND [flags] ...
-
-Rebuilds a Konflux-built container image from its signed SLSA provenance (the output of
-cosign verify-attestation, one DSSE envelope per line) and prints the image ID, as
+const rootLong = `Rebuilds a Konflux-built container image from its signed SLSA provenance (the output of
+cosign verify-attestation, one DSSE envelope per line, on stdin) and prints the image ID, as
 podman pull prints it, on stdout. Progress goes to stderr.
 
-Commands (rebuild COMMAND --help for each):
-  verify --key FILE IMAGE   find IMAGE's attestations in its registry, rebuild and compare
-  plan                      say what a rebuild of the attestation on stdin would do, and expect
-  kit DIR                   gather what an offline rebuild needs into DIR
-  version                   this binary's version, Go's and the build engines'
+Exit codes: 0 done (identical with --verify), 1 not identical (--verify), 2 bad input, 3 inputs
+unavailable (git, registry, SBOM), 4 build failed or interrupted, 5 equivalent (--verify:
+identical once the published image's time values are carried over; 0 with --accept timestamps).`
 
-Exit codes: 0 done (identical with --verify), 1 not identical (--verify), 2 bad input, 3 inputs unavailable
-(git, registry, SBOM), 4 build failed or interrupted, 5 equivalent (--verify: identical once the
-published image's time values are carried over; 0 with --accept timestamps).
-
-Flags:
-`
-
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	c, rest, err := parseCommand("rebuild", usage, args, stderr)
-	if err == nil && len(rest) > 0 {
-		err = fmt.Errorf("%w: unexpected argument %q: the attestation is read from stdin", errUsage, rest[0])
-	}
-	return c, err
-}
-
-// parseCommand parses the rebuild flags of the command name and returns the arguments after
-// them.
-func parseCommand(name, usage string, args []string, stderr io.Writer) (config, []string, error) {
-	var c config
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
+// rebuildFlags defines rebuild's flags on fs, into c.
+func rebuildFlags(fs *pflag.FlagSet, c *config) {
 	fs.StringVar(&c.storage, "storage", "/var/lib/containers/storage", "container storage graph root `dir`")
 	fs.StringVar(&c.runRoot, "runroot", "", "container storage run root `dir` (default: the system's, or <storage>/.runroot with --storage)")
 	fs.StringVar(&c.storageDriver, "storage-driver", "", "storage `driver` (default: storage.conf's, else overlay)")
 	fs.StringVar(&c.policy, "policy", "", "signature policy `file` for pulls (default: /etc/containers/policy.json)")
 	fs.StringVar(&c.workDir, "workdir", "", "`dir` for the checkout and temporary files (default: $TMPDIR)")
-	fs.BoolVar(&c.quiet, "q", false, "print no progress, only warnings and errors (--log-level warn)")
+	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print no progress, only warnings and errors (--log-level warn)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "what goes to stderr, ours and buildah's: `level` error (the error line alone), warn (and warnings), info (and progress), debug (and buildah's debug lines)")
 	fs.StringVar(&c.key, "key", "", "PEM public key `file` (ECDSA, RSA or Ed25519, as cosign writes it): only envelopes signed with it are read")
 	fs.BoolVar(&c.allowLocalGit, "allow-local-git", false, "allow a git URL that is a local path or file:// (default: only https, http and git)")
@@ -109,34 +81,30 @@ func parseCommand(name, usage string, args []string, stderr io.Writer) (config, 
 	fs.IntVar(&c.provenance, "provenance", 0, "when several pipeline runs attest the image, rebuild from the `N`th, oldest first (default: the newest)")
 	fs.StringVar(&c.accept, "accept", "", "with --verify, pass (exit 0) an image the published one is `timestamps` away from: identical once its time values are carried over")
 	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return c, nil, err
-		}
-		return c, nil, fmt.Errorf("%w: %w", errUsage, err)
-	}
+}
+
+// finish checks what fs parsed into c and fills in what the flags imply.
+func (c *config) finish(fs *pflag.FlagSet) error {
 	if err := c.useKit(); err != nil {
-		return c, nil, err
+		return err
 	}
 	if c.accept != "" && c.accept != "timestamps" {
-		return c, nil, fmt.Errorf("%w: --accept %q: the one difference it accepts is timestamps", errUsage, c.accept)
+		return fmt.Errorf("%w: --accept %q: the one difference it accepts is timestamps", errUsage, c.accept)
 	}
 	if !slices.Contains([]string{"error", "warn", "info", "debug"}, c.logLevel) {
-		return c, nil, fmt.Errorf("%w: --log-level %q: want error, warn, info or debug", errUsage, c.logLevel)
+		return fmt.Errorf("%w: --log-level %q: want error, warn, info or debug", errUsage, c.logLevel)
 	}
 	if c.quiet && c.logLevel == "info" {
 		c.logLevel = "warn"
 	}
 	if c.attach && c.attest == "" {
-		return c, nil, fmt.Errorf("%w: --attach pushes the summary --attest signs: give --attest", errUsage)
+		return fmt.Errorf("%w: --attach pushes the summary --attest signs: give --attest", errUsage)
 	}
 	c.verify = c.verify || c.published != "" || c.report != "" || c.diffDir != "" || c.attest != "" || c.accept != ""
-	storageSet := false
-	fs.Visit(func(f *flag.Flag) { storageSet = storageSet || f.Name == "storage" })
-	if storageSet && c.runRoot == "" {
+	if fs.Changed("storage") && c.runRoot == "" {
 		c.runRoot = filepath.Join(c.storage, ".runroot")
 	}
-	return c, fs.Args(), nil
+	return nil
 }
 
 // useKit points --source, --images and the SBOM at the items of the --kit folder.
@@ -186,7 +154,7 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 const defaultEngines = "/usr/local/libexec/rebuild"
 
 // engineFlag adds --engines, whose default is $REBUILD_ENGINES, else defaultEngines.
-func engineFlag(fs *flag.FlagSet, dst *string) {
+func engineFlag(fs *pflag.FlagSet, dst *string) {
 	def := defaultEngines
 	if v, ok := os.LookupEnv("REBUILD_ENGINES"); ok {
 		def = v
@@ -195,7 +163,7 @@ func engineFlag(fs *flag.FlagSet, dst *string) {
 }
 
 // expectFlags adds the flags that say what the provenance must record.
-func expectFlags(fs *flag.FlagSet, e *rebuild.Expect) {
+func expectFlags(fs *pflag.FlagSet, e *rebuild.Expect) {
 	fs.StringVar(&e.SourceURI, "source-uri", "", "refuse (exit 2) unless the source is the git repository `URI` (exact, or a glob; scheme and .git optional)")
 	fs.StringVar(&e.SourceRef, "source-ref", "", "refuse (exit 2) unless the pipeline ran for a push to `branch` (\"main\", \"refs/heads/main\" or a glob)")
 	fs.StringVar(&e.BuilderID, "builder-id", "", "refuse (exit 2) unless the provenance's builder id is `ID`")

@@ -3,24 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
+
+	"github.com/spf13/cobra"
 
 	"github.com/rebuild-project/rebuild/pkg/kit"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
-func init() { commands["kit"] = kitCommand }
-
 // maxAttestationSize bounds the attestation lines the kit command keeps.
 const maxAttestationSize = 64 << 20
 
-const kitUsage = `Usage: rebuild kit [flags] DIR < attestation.json
-
-Writes into DIR (absent or empty) everything a rebuild of the attested image needs, for a
+const kitLong = `Writes into DIR (absent or empty) everything a rebuild of the attested image needs, for a
 host with no network: the attestation lines (attestation.jsonl), the SBOM (sbom.spdx.json),
 the source at the pinned commit with its submodules as a git bundle (source.bundle), every
 builder and base image by digest in an OCI layout (images/), and a listing of them with
@@ -30,44 +26,42 @@ Then, offline:
 
     rebuild --kit DIR < attestation.json
 
-Exit codes as rebuild's: 0 done, 2 bad input, 3 inputs unavailable.
-
-Flags:
-`
+Exit codes as rebuild's: 0 done, 2 bad input, 3 inputs unavailable.`
 
 type kitConfig struct {
 	dir  string
 	base config // the rebuild's flags the kit command shares: --key, --policy, --workdir, -q
 }
 
-func kitCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// newKitCommand is `rebuild kit DIR`.
+func newKitCommand(ctx context.Context, stdin io.Reader, stderr io.Writer, code *int) *cobra.Command {
 	var c kitConfig
-	fs := flag.NewFlagSet("rebuild kit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, kitUsage)
-		fs.PrintDefaults()
+	cmd := &cobra.Command{
+		Use:   "kit [flags] DIR < attestation.json",
+		Short: "Gather what an offline rebuild needs into DIR",
+		Long:  kitLong,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("rebuild kit takes one argument, the kit's folder; the attestation is read from stdin")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			c.dir = args[0]
+			*code = fail(stderr, rebuild.Interrupted(ctx, makeKit(ctx, c, stdin, c.base.log(stderr))))
+			return nil
+		},
 	}
+	fs := cmd.Flags()
 	fs.StringVar(&c.base.key, "key", "", "PEM public key `file` the envelopes must be signed with, as for rebuild")
 	fs.BoolVar(&c.base.allowLocalGit, "allow-local-git", false, "allow a git URL that is a local path or file://, as for rebuild")
 	fs.StringVar(&c.base.policy, "policy", "", "signature policy `file` for the image copies (default: /etc/containers/policy.json)")
 	fs.StringVar(&c.base.workDir, "workdir", "", "`dir` for the checkout (default: $TMPDIR)")
-	fs.BoolVar(&c.base.quiet, "q", false, "print no progress, only warnings and errors")
+	fs.BoolVarP(&c.base.quiet, "quiet", "q", false, "print no progress, only warnings and errors")
 	engineFlag(fs, &c.base.engines)
 	expectFlags(fs, &c.base.expect)
 	fs.BoolVar(&c.base.noStepImage, "no-step-image", false, "leave the build step's image out even when no engine has the buildah that built the image")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitDone
-		}
-		return fail(stderr, fmt.Errorf("%w: %w", errUsage, err))
-	}
-	if fs.NArg() != 1 {
-		return fail(stderr, fmt.Errorf("%w: rebuild kit takes one argument, the kit's folder; the attestation is read from stdin", errUsage))
-	}
-	c.dir = fs.Arg(0)
-	log := c.base.log(stderr)
-	return fail(stderr, rebuild.Interrupted(ctx, makeKit(ctx, c, stdin, log)))
+	return cmd
 }
 
 // makeKit resolves the inputs as a rebuild does (the checkout, the SBOM, the pinned images)

@@ -25,7 +25,7 @@ func TestKitBadInput(t *testing.T) {
 	tests := []failCase{
 		{name: "kit and source", args: []string{"--kit", empty, "--source", empty}, code: exitBadInput, stderr: "drop --source"},
 		{name: "kit without folder", args: []string{"kit"}, code: exitBadInput, stderr: "one argument"},
-		{name: "kit help", args: []string{"kit", "--help"}, code: exitDone, stderr: "Usage: rebuild kit"},
+		{name: "kit help", args: []string{"kit", "--help"}, code: exitDone, stderr: "Usage:\n  rebuild kit [flags] DIR"},
 		{name: "kit of unreachable git", stdin: local, args: []string{"kit", "-q", "--workdir", work, filepath.Join(t.TempDir(), "kit")}, code: exitUnavailable, stderr: "cloning http://127.0.0.1:1/org/app"},
 		{name: "kit without bundle", stdin: string(statement), args: []string{"-q", "--workdir", work, "--kit", empty}, code: exitUnavailable, stderr: filepath.Join(empty, "source.bundle")},
 		{name: "kit with garbled bundle", stdin: string(statement), args: []string{"-q", "--workdir", work, "--kit", garbled}, code: exitBadInput, stderr: filepath.Join(garbled, "source.bundle")},

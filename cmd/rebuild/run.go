@@ -3,32 +3,30 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
-// command is a subcommand: `rebuild NAME ...`. Subcommands register themselves in init.
-type command func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int
-
-var commands = map[string]command{}
-
+// run runs the command line args and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		if cmd, ok := commands[args[0]]; ok {
-			return cmd(ctx, args[1:], stdin, stdout, stderr)
+	code := -1
+	root := newRoot(ctx, stdin, stdout, stderr, &code)
+	root.SetArgs(args)
+	err := root.Execute()
+	switch {
+	case code >= 0: // the command ran and set its own code
+		return code
+	case err != nil: // cobra refused the command line
+		prefix := "rebuild"
+		if c, _, ferr := root.Find(args); ferr == nil && c != root && c.Name() != "help" {
+			prefix = "rebuild " + c.Name()
 		}
+		fmt.Fprintf(stderr, "%s: error: %v\n", prefix, fmt.Errorf("%w: %w", errUsage, err))
+		return exitBadInput
 	}
-	cfg, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitDone
-	}
-	if err == nil {
-		err = rebuildImage(ctx, cfg, stdin, stdout, cfg.log(stderr))
-	}
-	return fail(stderr, rebuild.Interrupted(ctx, err))
+	return exitDone // help, completion
 }
 
 // fail prints err as the one error line and returns its exit code.

@@ -19,7 +19,7 @@ func TestRunBadInput(t *testing.T) {
 	tests := []failCase{
 		{name: "empty stdin", stdin: "", code: exitBadInput, stderr: "rebuild: error: "},
 		{name: "not JSON", stdin: "hello\n", code: exitBadInput, stderr: "line 1"},
-		{name: "unknown flag", args: []string{"--nope"}, code: exitBadInput, stderr: "flag provided but not defined"},
+		{name: "unknown flag", args: []string{"--nope"}, code: exitBadInput, stderr: "rebuild: error: usage: unknown flag: --nope"},
 		{name: "argument", args: []string{"attestation.json"}, code: exitBadInput, stderr: "read from stdin"},
 		{name: "prefetched build", stdin: prefetch, code: exitBadInput, stderr: "PREFETCH_INPUT"},
 		{name: "unreachable git", stdin: local, args: []string{"-q"}, code: exitUnavailable, stderr: "cloning http://127.0.0.1:1/org/app"},
@@ -56,5 +56,29 @@ func runFailCases(t *testing.T, tests []failCase) {
 				t.Errorf("want exactly one error line, got:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// TestCommandLine: --help lists the commands, `rebuild completion bash` writes a completion
+// script on stdout, and a command's bad usage names the command.
+func TestCommandLine(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--help"}, strings.NewReader(""), &stdout, &stderr); code != exitDone || stdout.Len() != 0 {
+		t.Fatalf("--help: exit %d, stdout %q", code, stdout.String())
+	}
+	for _, want := range []string{"verify", "plan", "kit", "version", "completion", "--log-level", "Exit codes"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"completion", "bash"}, strings.NewReader(""), &stdout, &stderr); code != exitDone || !strings.Contains(stdout.String(), "__start_rebuild") {
+		t.Errorf("completion bash: exit %d, stdout %.200q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"plan", "--nope"}, strings.NewReader(""), &stdout, &stderr); code != exitBadInput || stderr.String() != "rebuild plan: error: usage: unknown flag: --nope\n" {
+		t.Errorf("plan --nope: exit %d, stderr %q", code, stderr.String())
 	}
 }

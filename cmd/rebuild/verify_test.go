@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"github.com/spf13/pflag"
 	"io"
 	"testing"
 
@@ -37,12 +38,12 @@ func TestPublishedRef(t *testing.T) {
 
 func TestVerifyFlagsImplyVerify(t *testing.T) {
 	for _, args := range [][]string{{"--verify"}, {"--published", "oci:/x"}, {"--report", "r.json"}, {"--diff-dir", "d"}, {"--attest", "k.pem"}} {
-		cfg, err := parseFlags(args, io.Discard)
+		cfg, err := parseFlags(args)
 		if err != nil || !cfg.verify {
 			t.Errorf("parseFlags(%q): verify %v, err %v", args, cfg.verify, err)
 		}
 	}
-	if cfg, err := parseFlags(nil, io.Discard); err != nil || cfg.verify {
+	if cfg, err := parseFlags(nil); err != nil || cfg.verify {
 		t.Errorf("parseFlags(): verify %v, err %v", cfg.verify, err)
 	}
 }
@@ -53,4 +54,16 @@ func repeat(s string, n int) string {
 		out += s
 	}
 	return out
+}
+
+// parseFlags parses rebuild's flags as the root command does.
+func parseFlags(args []string) (config, error) {
+	var c config
+	fs := pflag.NewFlagSet("rebuild", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	rebuildFlags(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.finish(fs)
 }

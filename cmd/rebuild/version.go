@@ -1,33 +1,36 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
 	"runtime/debug"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/konflux"
 )
 
-func init() { commands["version"] = versionCommand }
-
-// versionCommand is `rebuild version`: this binary, its Go, the build engines (one per
+// newVersionCommand is `rebuild version`: this binary, its Go, the build engines (one per
 // buildah version) and the Konflux task versions it replays.
-func versionCommand(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("rebuild version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func newVersionCommand(stdout, stderr io.Writer, code *int) *cobra.Command {
 	var dir string
-	engineFlag(fs, &dir)
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitDone
-		}
-		return exitBadInput
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "This binary's version, Go's, the build engines' and the task versions it replays",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			*code = versionCommand(dir, stdout, stderr)
+			return nil
+		},
 	}
+	engineFlag(cmd.Flags(), &dir)
+	return cmd
+}
+
+func versionCommand(dir string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "rebuild %s\ngo      %s %s/%s\n", rebuildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	engines, err := build.Engines(dir)
 	if err != nil {
