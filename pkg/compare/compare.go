@@ -6,6 +6,7 @@ package compare
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -33,6 +34,9 @@ type Options struct {
 	Now func() time.Time
 	// NoCarry skips carrying the published time values over (Report.Equivalence stays nil).
 	NoCarry bool
+	// Progress receives, every few seconds of a long layer read, how far it has come (nil:
+	// nothing).
+	Progress io.Writer
 }
 
 // Inputs is what the rebuild used that the published image may reveal it did not.
@@ -64,8 +68,10 @@ type side struct {
 	mime      string
 	layers    []types.BlobInfo
 	info      ImageInfo
-	labelsRaw []byte // a labels.json read from the image's layers, if any was streamed
-	configRaw []byte // the config made for an image set aside from another (nil: the image's own)
+	labelsRaw []byte    // a labels.json read from the image's layers, if any was streamed
+	configRaw []byte    // the config made for an image set aside from another (nil: the image's own)
+	role      string    // "published" or "rebuilt", for progress lines
+	progress  io.Writer // where layer reads say how far they have come (nil: nowhere)
 }
 
 // Compare reads published and rebuilt and reports how they differ.
@@ -81,11 +87,13 @@ func Compare(ctx context.Context, published, rebuilt types.ImageReference, opt O
 		return nil, fmt.Errorf("reading the published image %s: %w", transports.ImageName(published), err)
 	}
 	defer pub.close()
+	pub.role, pub.progress = "published", opt.Progress
 	reb, err := open(ctx, rebuilt, opt.Sys)
 	if err != nil {
 		return nil, fmt.Errorf("reading the rebuilt image %s: %w", transports.ImageName(rebuilt), err)
 	}
 	defer reb.close()
+	reb.role, reb.progress = "rebuilt", opt.Progress
 
 	full, aside, err := setAsideTaskLayer(ctx, pub, reb, opt.Inputs.TaskLayer)
 	if err != nil {

@@ -37,7 +37,8 @@ func openLayer(ctx context.Context, s *side, i int) (io.ReadCloser, error) {
 		rc.Close()
 		return nil, fmt.Errorf("decompressing layer %d (%s): %w", i, s.layers[i].Digest, err)
 	}
-	return &closeBoth{Reader: dec, closers: []io.Closer{dec, rc}}, nil
+	what := fmt.Sprintf("reading layer %d of the %s image", i, s.role)
+	return &closeBoth{Reader: newProgressReader(dec, s.progress, what), closers: []io.Closer{dec, rc}}, nil
 }
 
 type closeBoth struct {

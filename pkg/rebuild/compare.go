@@ -37,7 +37,7 @@ func (in *Inputs) Compare(ctx context.Context, id string, o CompareOptions) (*co
 	if err != nil {
 		return nil, fmt.Errorf("naming the rebuilt image %s: %w", id, err)
 	}
-	opt := compare.Options{Sys: in.Job.SystemContext(), DiffDir: o.DiffDir, Inputs: compare.Inputs{BuildahVersion: in.Engine.Version}}
+	opt := compare.Options{Sys: in.Job.SystemContext(), DiffDir: o.DiffDir, Inputs: compare.Inputs{BuildahVersion: in.Engine.Version}, Progress: log.Detail()}
 	if opt.Inputs.Base, err = in.finalBase(ctx); err != nil {
 		log.Warn("input drift of the base image will not be checked: %v", err)
 	}

@@ -3,6 +3,7 @@ package rebuild
 import (
 	"fmt"
 	"io"
+	"time"
 )
 
 // Log is where a rebuild tells a person what it does: phase lines unless Quiet, warnings
@@ -36,4 +37,33 @@ func (l *Log) Detail() io.Writer {
 		return io.Discard
 	}
 	return l.W
+}
+
+// tickEvery is how often a long step says it is still going.
+var tickEvery = 5 * time.Second
+
+// Still tells, every tickEvery until stop is called, that the step what of phase is still
+// going and for how long: a clone prints nothing of its own for minutes when the server sends
+// no progress, and no terminal shows a spinner.
+func (l *Log) Still(phase, what string) (stop func()) {
+	if l == nil || l.W == nil || l.Quiet {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(tickEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				l.Phase(phase, "%s: still going (%s)", what, now.Sub(start).Round(time.Second))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

@@ -19,6 +19,8 @@ func (j *Job) checkout(ctx context.Context, dir string) error {
 	}
 	if j.cfg.Source == "" {
 		log.Phase("clone", "cloning %s at %s", src.URL, src.Commit)
+		stop := log.Still("clone", "cloning "+src.URL)
+		defer stop()
 		if err := inputs.Checkout(ctx, src.URL, src.Commit, dir, opt); err != nil {
 			return fmt.Errorf("cloning %s at %s: %w", src.URL, src.Commit, err)
 		}
