@@ -224,27 +224,19 @@ func cliFlags(t *testing.T) map[string]bool {
 			t.Fatal(err)
 		}
 		for _, d := range f.Decls {
-			if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil && makesFlagSet(fn, "rebuild") {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil && rootFlagFuncs[fn.Name.Name] {
 				collectFlags(fn, flags)
 			}
 		}
 	}
 	if len(flags) <= 2 {
-		t.Fatal(`found no flags of the "rebuild" flag set in cmd/rebuild`)
+		t.Fatal(`found no flags of rebuild (rebuildFlags, engineFlag, expectFlags) in cmd/rebuild`)
 	}
 	return flags
 }
 
-func makesFlagSet(fn *ast.FuncDecl, name string) bool {
-	found := false
-	ast.Inspect(fn, func(n ast.Node) bool {
-		if c, ok := n.(*ast.CallExpr); ok && selector(c) == "NewFlagSet" && len(c.Args) > 0 {
-			found = found || stringLit(c.Args[0]) == name
-		}
-		return !found
-	})
-	return found
-}
+// rootFlagFuncs are the functions of cmd/rebuild that define the flags of rebuild itself.
+var rootFlagFuncs = map[string]bool{"rebuildFlags": true, "engineFlag": true, "expectFlags": true}
 
 func collectFlags(fn *ast.FuncDecl, flags map[string]bool) {
 	ast.Inspect(fn, func(n ast.Node) bool {
@@ -257,6 +249,13 @@ func collectFlags(fn *ast.FuncDecl, flags map[string]bool) {
 		switch m {
 		case "Var", "BoolVar", "StringVar", "IntVar", "Int64Var", "UintVar", "Uint64Var", "Float64Var", "DurationVar", "TextVar":
 			arg = 1
+		case "BoolVarP", "StringVarP", "IntVarP": // pflag's, with a shorthand after the name
+			arg = 1
+			if len(c.Args) > 2 {
+				if short := stringLit(c.Args[2]); short != "" {
+					flags[short] = m == "BoolVarP"
+				}
+			}
 		case "Bool", "String", "Int", "Int64", "Uint", "Uint64", "Float64", "Duration", "Func", "BoolFunc":
 		default:
 			return true
