@@ -62,6 +62,9 @@ func TestConcurrencySoak(t *testing.T) {
 			if want := pubs[i].ImageID; r.code != 0 || strings.TrimSpace(r.stdout) != want {
 				failures++
 				t.Errorf("round %d, rebuild %d exited %d, printed %q, want %s; stderr:\n%s", round, i, r.code, r.stdout, want, tail(r.stderr, 3000))
+				if id := strings.TrimSpace(r.stdout); r.code == 0 && world.IsImageID(id) {
+					explainMismatch(ctx, t, w, s, pubs[i].Ref, id)
+				}
 			}
 		}
 		t.Logf("round %d: %d rebuilds at once in %s", round, len(pubs), time.Since(start).Round(time.Millisecond))

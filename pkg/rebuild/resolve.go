@@ -38,7 +38,11 @@ func (in *Inputs) Close() {
 		in.unlock()
 	}
 	if in.store != nil {
-		_, _ = in.store.Shutdown(true)
+		// Not forced: a forced shutdown unmounts every layer the store records as mounted,
+		// those of the other rebuilds using the store at the same time too (their RUN steps
+		// then find an empty root, and their unmounts a mount point still in use). This run's
+		// build containers were removed with their mounts (removeBuildContainers).
+		_, _ = in.store.Shutdown(false)
 	}
 	if in.Work != "" {
 		_ = os.RemoveAll(in.Work)
