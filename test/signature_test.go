@@ -246,3 +246,65 @@ func checkVSALevels(t *testing.T, path string) {
 		t.Errorf("summary: verifiedLevels %v, verifier version %v", p.VerifiedLevels, p.Verifier.Version)
 	}
 }
+
+// TestVerifyBatch: rebuild verify over several images (arguments, a Konflux Snapshot), two at
+// once on one store: a line as each ends, "ID IMAGE" on stdout, one report for all, and an
+// image with no attestation gets "error" while the others go on.
+func TestVerifyBatch(t *testing.T) {
+	w := requireWorld(t)
+	if rebuildBin == "" {
+		t.Skip("cmd/rebuild does not exist yet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	a := publish(ctx, t, w, caseNamed(t, "multistage"), epoch.AddDate(0, 6, 0)) // TestSignature's
+	b := publish(ctx, t, w, quickCase, epoch.AddDate(0, 6, 1))
+	bare := w.Registry + "/busybox:latest"
+	dir := t.TempDir()
+	report := filepath.Join(dir, "batch.json")
+	res, err := runSubcommand(ctx, w, nil, "verify", "--key", w.PubKey, "--jobs", "2", "--report", report, a.Ref, b.Ref, bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.store.Remove()
+	if res.exit != 3 {
+		t.Errorf("batch exited %d, want 3 (the image with no attestation's); stderr:\n%s", res.exit, tail(res.stderr, 4000))
+	}
+	if want := a.ImageID + " " + a.Ref + "\n" + b.ImageID + " " + b.Ref + "\n"; res.stdout != want {
+		t.Errorf("stdout %q, want %q", res.stdout, want)
+	}
+	for _, want := range []string{"/3] " + a.Ref + ": identical (", "/3] " + bare + ": error: ", "IMAGE", "VERDICT"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, tail(res.stderr, 4000))
+		}
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Images []struct {
+			Image, Verdict string
+			Exit           int
+			Report         struct{ Identical bool }
+		}
+	}
+	if err := json.Unmarshal(data, &rep); err != nil || len(rep.Images) != 3 || rep.Images[0].Verdict != "identical" || !rep.Images[1].Report.Identical || rep.Images[2].Verdict != "error" || rep.Images[2].Exit != 3 {
+		t.Errorf("report: %+v (%v)", rep.Images, err)
+	}
+
+	snapshot := filepath.Join(dir, "snapshot.json")
+	snap := `{"apiVersion": "appstudio.redhat.com/v1alpha1", "kind": "Snapshot", "spec": {"application": "app", "components": [` +
+		`{"name": "a", "containerImage": "` + a.Ref + `"}, {"name": "b", "containerImage": "` + b.Ref + `"}]}}`
+	if err := os.WriteFile(snapshot, []byte(snap), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res2, err := runSubcommand(ctx, w, nil, "verify", "--key", w.PubKey, "--jobs", "2", "--snapshot", snapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res2.store.Remove()
+	if res2.exit != 0 || strings.Count(res2.stdout, "\n") != 2 {
+		t.Errorf("snapshot batch exited %d, stdout %q; stderr:\n%s", res2.exit, res2.stdout, tail(res2.stderr, 4000))
+	}
+}
