@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# bench-batch.sh: the throughput of `rebuild verify` over the e2e world's images, one after
+# another in separate processes and as one batch with --jobs 1, 2 and 4 (each on a fresh
+# store), in one run on this machine: images per minute, the ratios to the sequential run and
+# the peak RSS (target: --jobs 2 at least 1.6x the sequential throughput). Needs root and the
+# tools .ci/install.sh builds.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+export PATH=$repo/.ci/bin:/usr/local/go/bin:$PATH
+REBUILD_BENCH_BATCH=1 go test -tags "$(cat "$repo/buildtags")" -count=1 -v -run '^TestBenchmarkBatch$' -timeout 70m ./test/ 2>&1 |
+  grep -E '^([0-9]+ images|sequential|batch --jobs|target)|FAIL|^--- |panic' || true

@@ -1,0 +1,79 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestBenchmarkBatch measures the throughput of rebuild verify over the e2e world's images:
+// one after another in separate processes (the baseline), then as one batch with --jobs 1, 2
+// and 4, each on a fresh store, and prints images per minute, the ratios to the baseline and
+// the peak RSS of the largest process. It runs only with REBUILD_BENCH_BATCH=1
+// (scripts/bench-batch.sh). Target: --jobs 2 at least 1.6x the baseline.
+func TestBenchmarkBatch(t *testing.T) {
+	if os.Getenv("REBUILD_BENCH_BATCH") != "1" {
+		t.Skip("set REBUILD_BENCH_BATCH=1 (scripts/bench-batch.sh) to run the benchmark")
+	}
+	w := requireWorld(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
+	defer cancel()
+	var refs []string
+	for i, name := range []string{"multistage", "context-subdir", "faults-quick", "two-builders", "odd-metadata", "packages"} {
+		c := quickCase
+		if name != quickCase.name {
+			c = caseNamed(t, name)
+		}
+		refs = append(refs, publish(ctx, t, w, c, epoch.AddDate(0, 10, i)).Ref)
+	}
+	run := func(args ...string) (time.Duration, int64) {
+		s, err := w.NewStore("bench-batch-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Remove()
+		argv := append([]string{"verify", "--storage", s.Root, "--runroot", s.RunRoot, "--policy", w.Policy, "--key", w.PubKey, "-q"}, args...)
+		cmd := exec.CommandContext(ctx, rebuildBin, argv...)
+		cmd.Env = w.Env()
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		took := time.Since(start)
+		if err != nil {
+			t.Fatalf("rebuild %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 3000))
+		}
+		return took, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	}
+	var seq time.Duration
+	var seqRSS int64
+	s, err := w.NewStore("bench-seq-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Remove()
+	for _, ref := range refs { // the baseline: one process after another on one store
+		cmd := exec.CommandContext(ctx, rebuildBin, "verify", "--storage", s.Root, "--runroot", s.RunRoot, "--policy", w.Policy, "--key", w.PubKey, "-q", ref)
+		cmd.Env = w.Env()
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("rebuild verify %s: %v\n%s", ref, err, tail(string(out), 3000))
+		}
+		seq += time.Since(start)
+		seqRSS = max(seqRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+	}
+	perMin := func(d time.Duration) float64 { return float64(len(refs)) / d.Minutes() }
+	report := fmt.Sprintf("%d images\nsequential (separate processes): %s, %.1f images/min, peak RSS %d MiB\n",
+		len(refs), seq.Round(time.Millisecond), perMin(seq), seqRSS/1024)
+	for _, jobs := range []string{"1", "2", "4"} {
+		d, rss := run(append([]string{"--jobs", jobs}, refs...)...)
+		report += fmt.Sprintf("batch --jobs %s: %s, %.1f images/min, ratio %.2f to sequential, peak RSS %d MiB\n",
+			jobs, d.Round(time.Millisecond), perMin(d), float64(seq)/float64(d), rss/1024)
+	}
+	report += "target: --jobs 2 at least 1.6x the sequential throughput\n"
+	fmt.Fprint(os.Stderr, report)
+	t.Log("\n" + report)
+}
