@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,10 +56,18 @@ func TestExamples(t *testing.T) {
 	}
 }
 
-// checkRebuild checks the words after `rebuild`: known flags, then stdin from a file.
+// checkRebuild checks the words after `rebuild`: known flags, then stdin from a file; or, for
+// `rebuild verify`, known flags (--key among them) and the images.
 func checkRebuild(t *testing.T, line string, words []string, flags map[string]bool) {
 	t.Helper()
-	stdin := false
+	verify := len(words) > 0 && words[0] == "verify"
+	if verify {
+		words = words[1:]
+		if !slices.Contains(words, "--key") {
+			t.Errorf("%q: rebuild verify without --key", line)
+		}
+	}
+	stdin, images := false, 0
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if w == "<" || strings.HasPrefix(w, "<") {
@@ -69,6 +78,10 @@ func checkRebuild(t *testing.T, line string, words []string, flags map[string]bo
 			break
 		}
 		if !strings.HasPrefix(w, "-") {
+			if verify {
+				images++
+				continue
+			}
 			t.Errorf("%q: rebuild takes no argument %q: the attestation comes on stdin", line, w)
 			continue
 		}
@@ -82,7 +95,10 @@ func checkRebuild(t *testing.T, line string, words []string, flags map[string]bo
 			i++ // the flag's value
 		}
 	}
-	if !stdin {
+	switch {
+	case verify && images == 0:
+		t.Errorf("%q: rebuild verify names no image", line)
+	case !verify && !stdin:
 		t.Errorf("%q: the attestation does not come on rebuild's stdin", line)
 	}
 }
@@ -236,7 +252,7 @@ func cliFlags(t *testing.T) map[string]bool {
 }
 
 // rootFlagFuncs are the functions of cmd/rebuild that define the flags of rebuild itself.
-var rootFlagFuncs = map[string]bool{"rebuildFlags": true, "engineFlag": true, "expectFlags": true}
+var rootFlagFuncs = map[string]bool{"rebuildFlags": true, "engineFlag": true, "expectFlags": true, "batchFlags": true}
 
 func collectFlags(fn *ast.FuncDecl, flags map[string]bool) {
 	ast.Inspect(fn, func(n ast.Node) bool {
