@@ -30,26 +30,13 @@ func TestConcurrentRebuilds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := faultDirs(t, w)
-			type result struct {
-				stdout, stderr string
-				code           int
-				err            error
-			}
-			var results [2]result
-			var wg sync.WaitGroup
-			for i, pub := range tc.pubs {
+			results := rebuildAtOnce(ctx, t, w, tc.pubs[:], s, func() string {
 				work, err := w.TempDir("faults-work-")
 				if err != nil {
 					t.Fatal(err)
 				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r := &results[i]
-					r.stdout, r.stderr, r.code, r.err = faultRunCmd(faultRebuildCmd(ctx, w, pub.Attestation, s, work))
-				}()
-			}
-			wg.Wait()
+				return work
+			})
 			for i, r := range results {
 				if r.err != nil {
 					t.Fatal(r.err)
@@ -89,4 +76,30 @@ func publishMovedBase(ctx context.Context, t *testing.T, w *world.World) (world.
 		t.Fatalf("the two images of faults-samename have one ID, %s: the base did not move", pubs[0].ImageID)
 	}
 	return pubs[0], pubs[1]
+}
+
+// atOnceResult is how one of several rebuilds run at once ended.
+type atOnceResult struct {
+	stdout, stderr string
+	code           int
+	err            error
+}
+
+// rebuildAtOnce runs a rebuild of each of pubs at once on the store s, each in the workdir
+// workdir gives it, and returns how each ended.
+func rebuildAtOnce(ctx context.Context, t *testing.T, w *world.World, pubs []world.Published, s world.Store, workdir func() string) []atOnceResult {
+	t.Helper()
+	results := make([]atOnceResult, len(pubs))
+	var wg sync.WaitGroup
+	for i, pub := range pubs {
+		work := workdir()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &results[i]
+			r.stdout, r.stderr, r.code, r.err = faultRunCmd(faultRebuildCmd(ctx, w, pub.Attestation, s, work))
+		}()
+	}
+	wg.Wait()
+	return results
 }

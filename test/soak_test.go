@@ -5,7 +5,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,22 +38,7 @@ func TestConcurrencySoak(t *testing.T) {
 	failures := 0
 	for round := range rounds {
 		start := time.Now()
-		type result struct {
-			stdout, stderr string
-			code           int
-			err            error
-		}
-		results := make([]result, len(pubs))
-		var wg sync.WaitGroup
-		for i, pub := range pubs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r := &results[i]
-				r.stdout, r.stderr, r.code, r.err = faultRunCmd(faultRebuildCmd(ctx, w, pub.Attestation, s, work))
-			}()
-		}
-		wg.Wait()
+		results := rebuildAtOnce(ctx, t, w, pubs, s, func() string { return work })
 		for i, r := range results {
 			if r.err != nil {
 				t.Fatal(r.err)

@@ -151,21 +151,11 @@ func readLayers(ctx context.Context, sys *types.SystemContext, ref reference.Nam
 		return err
 	}
 	defer src.Close()
-	raw, _, err := src.GetManifest(ctx, nil)
+	layers, err := manifestLayers(ctx, src, ref)
 	if err != nil {
-		return fmt.Errorf("%w: reading %s: %w", ErrUnavailable, ref, err)
+		return err
 	}
-	var m struct {
-		Layers []struct {
-			MediaType string        `json:"mediaType"`
-			Digest    digest.Digest `json:"digest"`
-			Size      int64         `json:"size"`
-		} `json:"layers"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return fmt.Errorf("parsing the manifest of %s: %w", ref, err)
-	}
-	for _, l := range m.Layers {
+	for _, l := range layers {
 		blob, err := readBlob(ctx, src, l.Digest, l.Size)
 		if err != nil {
 			return fmt.Errorf("reading a layer of %s: %w", ref, err)
@@ -196,4 +186,26 @@ func provenanceOnly(envs []json.RawMessage) []json.RawMessage {
 		out = append(out, e)
 	}
 	return out
+}
+
+// layerDesc is a layer as an artifact's manifest lists it.
+type layerDesc struct {
+	MediaType string        `json:"mediaType"`
+	Digest    digest.Digest `json:"digest"`
+	Size      int64         `json:"size"`
+}
+
+// manifestLayers lists the layers of the manifest src serves for ref.
+func manifestLayers(ctx context.Context, src types.ImageSource, ref reference.Named) ([]layerDesc, error) {
+	raw, _, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading manifest of %s: %w", ErrUnavailable, ref, err)
+	}
+	var m struct {
+		Layers []layerDesc `json:"layers"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("parsing manifest of %s: %w", ref, err)
+	}
+	return m.Layers, nil
 }

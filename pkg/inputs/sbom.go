@@ -203,24 +203,14 @@ func readAttachment(ctx context.Context, sys *types.SystemContext, ref reference
 		return nil, err
 	}
 	defer src.Close()
-	raw, _, err := src.GetManifest(ctx, nil)
+	layers, err := manifestLayers(ctx, src, ref)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading manifest of %s: %w", ErrUnavailable, ref, err)
+		return nil, err
 	}
-	var m struct {
-		Layers []struct {
-			MediaType string        `json:"mediaType"`
-			Digest    digest.Digest `json:"digest"`
-			Size      int64         `json:"size"`
-		} `json:"layers"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("parsing manifest of %s: %w", ref, err)
-	}
-	if len(m.Layers) != 1 || !isSPDX(m.Layers[0].MediaType) && !isCycloneDX(m.Layers[0].MediaType) {
+	if len(layers) != 1 || !isSPDX(layers[0].MediaType) && !isCycloneDX(layers[0].MediaType) {
 		return nil, fmt.Errorf("%s is not an SBOM attachment (want one layer of type %s or %s)", ref, spdxMediaTypes[0], cyclonedxMediaTypes[0])
 	}
-	data, err := readBlob(ctx, src, m.Layers[0].Digest, m.Layers[0].Size)
+	data, err := readBlob(ctx, src, layers[0].Digest, layers[0].Size)
 	if err != nil {
 		return nil, fmt.Errorf("reading SBOM layer of %s: %w", ref, err)
 	}
