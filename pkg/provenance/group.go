@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Provenance is one pipeline run's record among the envelopes read: the lines that describe
@@ -71,4 +72,19 @@ func (p Provenance) Describe() string {
 	}
 	c := p.Recipe.Source.Commit
 	return s + ", commit " + c[:min(len(c), 12)]
+}
+
+// runID names the pipeline run pred records: its start and finish times (what both v0.2 and
+// SLSA v1 record, so that the two formats of one run group together), else its invocation ID
+// (SLSA v1: the PipelineRun's UID); "" when neither is recorded.
+func (pred *v02Predicate) runID() (string, time.Time) {
+	m := pred.Metadata
+	started, _ := time.Parse(time.RFC3339, m.BuildStartedOn)
+	switch {
+	case m.BuildStartedOn != "" || m.BuildFinishedOn != "":
+		return m.BuildStartedOn + " to " + m.BuildFinishedOn, started
+	case m.InvocationID != "":
+		return m.InvocationID, started
+	}
+	return "", started
 }

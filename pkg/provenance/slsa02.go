@@ -338,18 +338,3 @@ func (t *v02Task) task() (Task, error) {
 	}
 	return task, nil
 }
-
-// runID names the pipeline run pred records: its start and finish times (what both v0.2 and
-// SLSA v1 record, so that the two formats of one run group together), else its invocation ID
-// (SLSA v1: the PipelineRun's UID); "" when neither is recorded.
-func (pred *v02Predicate) runID() (string, time.Time) {
-	m := pred.Metadata
-	started, _ := time.Parse(time.RFC3339, m.BuildStartedOn)
-	switch {
-	case m.BuildStartedOn != "" || m.BuildFinishedOn != "":
-		return m.BuildStartedOn + " to " + m.BuildFinishedOn, started
-	case m.InvocationID != "":
-		return m.InvocationID, started
-	}
-	return "", started
-}
