@@ -48,7 +48,7 @@ func TestBenchmarkBatch(t *testing.T) {
 		}
 		return took, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
 	}
-	var seq time.Duration
+	var seq, seqCPU time.Duration
 	var seqRSS int64
 	s, err := w.NewStore("bench-seq-")
 	if err != nil {
@@ -63,11 +63,12 @@ func TestBenchmarkBatch(t *testing.T) {
 			t.Fatalf("rebuild verify %s: %v\n%s", ref, err, tail(string(out), 3000))
 		}
 		seq += time.Since(start)
+		seqCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		seqRSS = max(seqRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
 	}
 	perMin := func(d time.Duration) float64 { return float64(len(refs)) / d.Minutes() }
-	report := fmt.Sprintf("%d images\nsequential (separate processes): %s, %.1f images/min, peak RSS %d MiB\n",
-		len(refs), seq.Round(time.Millisecond), perMin(seq), seqRSS/1024)
+	report := fmt.Sprintf("%d images\nsequential (separate processes): %s, %.1f images/min, peak RSS %d MiB, CPU %s (%.2f cores busy)\n",
+		len(refs), seq.Round(time.Millisecond), perMin(seq), seqRSS/1024, seqCPU.Round(time.Millisecond), float64(seqCPU)/float64(seq))
 	for _, jobs := range []string{"1", "2", "4"} {
 		d, rss := run(append([]string{"--jobs", jobs}, refs...)...)
 		report += fmt.Sprintf("batch --jobs %s: %s, %.1f images/min, ratio %.2f to sequential, peak RSS %d MiB\n",
