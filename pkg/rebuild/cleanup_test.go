@@ -34,8 +34,7 @@ func TestNamedWithSuffix(t *testing.T) {
 func TestLockNames(t *testing.T) {
 	root := t.TempDir()
 	ctx := context.Background()
-	a, b := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
-	unlock, err := lockNames(ctx, root, map[string]string{"example.com/builder:latest": "example.com/builder@" + a, "busybox": "docker.io/library/busybox@" + a})
+	unlock, err := lockNames(ctx, root, map[string]string{"example.com/builder:latest": "", "busybox": ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,10 +43,9 @@ func TestLockNames(t *testing.T) {
 		pins    map[string]string
 		blocked bool
 	}{
-		{"same name, another digest", map[string]string{"example.com/builder:latest": "example.com/builder@" + b}, true},
-		{"same name spelled otherwise, another digest", map[string]string{"docker.io/library/busybox:latest": "docker.io/library/busybox@" + b}, true},
-		{"same name, same digest", map[string]string{"example.com/builder:latest": "example.com/builder@" + a}, false},
-		{"other name", map[string]string{"example.com/builder:2": "example.com/builder@" + b}, false},
+		{"same name", map[string]string{"example.com/builder:latest": ""}, true},
+		{"same name, spelled otherwise", map[string]string{"docker.io/library/busybox:latest": ""}, true},
+		{"other name", map[string]string{"example.com/builder:2": ""}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
@@ -65,15 +63,9 @@ func TestLockNames(t *testing.T) {
 		})
 	}
 	unlock()
-	again, err := lockNames(ctx, root, map[string]string{"busybox": "docker.io/library/busybox@" + b})
+	again, err := lockNames(ctx, root, map[string]string{"busybox": ""})
 	if err != nil {
-		t.Fatalf("locking for another digest after the release: %v", err)
-	}
-	// A sharer of b holds busybox: a rebuild pinning it to a waits.
-	ctx2, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	defer cancel()
-	if _, err := lockNames(ctx2, root, map[string]string{"busybox": "docker.io/library/busybox@" + a}); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("another digest while shared: %v, want a deadline error", err)
+		t.Fatalf("locking after the release: %v", err)
 	}
 	again()
 }
