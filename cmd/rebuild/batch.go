@@ -162,9 +162,12 @@ func verifyOne(ctx context.Context, common []string, c config, image string, i i
 		r.Exit = exitBuildFailed
 	}
 	r.ID = strings.TrimSpace(out.String())
+	rep := struct {
+		Summary   string
+		Identical bool
+	}{Identical: true} // when no report was written
 	if data, err := os.ReadFile(report); err == nil {
 		r.Report = data
-		var rep struct{ Summary string }
 		if json.Unmarshal(data, &rep) == nil {
 			r.Cause = rep.Summary
 		}
@@ -172,8 +175,7 @@ func verifyOne(ctx context.Context, common []string, c config, image string, i i
 	switch r.Exit {
 	case exitDone:
 		r.Verdict = "identical"
-		var rep struct{ Identical bool }
-		if json.Unmarshal(r.Report, &rep) == nil && !rep.Identical {
+		if !rep.Identical {
 			r.Verdict = "equivalent, accepted"
 		} else {
 			r.Cause = ""

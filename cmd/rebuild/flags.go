@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -94,9 +95,6 @@ func (c *config) finish(fs *pflag.FlagSet) error {
 	if !slices.Contains([]string{"error", "warn", "info", "debug"}, c.logLevel) {
 		return fmt.Errorf("%w: --log-level %q: want error, warn, info or debug", errUsage, c.logLevel)
 	}
-	if c.quiet && c.logLevel == "info" {
-		c.logLevel = "warn"
-	}
 	if c.attach && c.attest == "" {
 		return fmt.Errorf("%w: --attach pushes the summary --attest signs: give --attest", errUsage)
 	}
@@ -179,12 +177,9 @@ func expectFlags(fs *pflag.FlagSet, e *rebuild.Expect) {
 // log is where the command tells what it does, at the --log-level asked; it sets buildah's
 // (logrus's) level too.
 func (c config) log(w io.Writer) *rebuild.Log {
-	level := c.logLevel
-	switch {
-	case level == "" && c.quiet:
+	level := cmp.Or(c.logLevel, "info") // "" for the kit command, which has no --log-level
+	if c.quiet && level == "info" {
 		level = "warn"
-	case level == "":
-		level = "info"
 	}
 	if l, err := logrus.ParseLevel(level); err == nil {
 		logrus.SetLevel(l)

@@ -95,12 +95,13 @@ func Compare(ctx context.Context, published, rebuilt types.ImageReference, opt O
 	defer reb.close()
 	reb.role, reb.progress = "rebuilt", opt.Progress
 
-	full, aside, err := setAsideTaskLayer(ctx, pub, reb, opt.Inputs.TaskLayer)
+	built, aside, err := setAsideTaskLayer(ctx, pub, reb, opt.Inputs.TaskLayer)
 	if err != nil {
 		return nil, err
 	}
+	full := pub // the published image; pub is what it is compared as
 	if aside != nil {
-		pub = full.built
+		pub = built
 	}
 	rep := &Report{
 		Published: full.info, Rebuilt: reb.info, Compared: opt.Now().UTC(),
@@ -127,11 +128,11 @@ func Compare(ctx context.Context, published, rebuilt types.ImageReference, opt O
 	rep.Drift = findDrift(pub, opt.Inputs)
 	classify(rep)
 	if !opt.NoCarry && carryable(rep.Causes) {
-		target := full.side
-		if aside == nil {
-			target = nil
+		var withLayer *side // the image the carried config must match with the layer added back
+		if aside != nil {
+			withLayer = full
 		}
-		if rep.Equivalence, err = carry(ctx, pub, reb, target); err != nil {
+		if rep.Equivalence, err = carry(ctx, pub, reb, withLayer); err != nil {
 			return nil, err
 		}
 	}

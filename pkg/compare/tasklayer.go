@@ -26,26 +26,18 @@ type TaskLayer struct {
 	Paths []string // the files it may add (and the folders above them), without a leading "/"
 }
 
-// published is the published image, and the image the build made when a task layer was set
-// aside from it (built; nil otherwise).
-type published struct {
-	*side
-	built *side
-}
-
 // setAsideTaskLayer sets tl aside from pub when pub has one layer more than reb and its top
-// layer adds nothing but tl's paths; aside is that layer, nil when nothing was set aside.
-func setAsideTaskLayer(ctx context.Context, pub, reb *side, tl *TaskLayer) (full published, aside *LayerDiff, err error) {
-	full.side = pub
+// layer adds nothing but tl's paths: built is pub as the build left it and aside that layer;
+// both nil when nothing was set aside.
+func setAsideTaskLayer(ctx context.Context, pub, reb *side, tl *TaskLayer) (built *side, aside *LayerDiff, err error) {
 	if tl == nil || len(pub.layers) != len(reb.layers)+1 {
-		return full, nil, nil
+		return nil, nil, nil
 	}
 	ld, built, ok, err := setAside(ctx, pub, tl)
 	if err != nil || !ok {
-		return full, nil, err
+		return nil, nil, err
 	}
-	full.built = built
-	return full, &ld, nil
+	return built, &ld, nil
 }
 
 // setAside checks that pub's top layer adds nothing but tl's paths and returns its entries as a
