@@ -24,8 +24,9 @@ var allowed = map[string][]string{
 	"pkg/plan":                          {"pkg/provenance", "pkg/konflux", "pkg/inputs"},
 	"pkg/kit":                           {"pkg/inputs"},
 	"pkg/vsa":                           {"pkg/provenance", "pkg/compare"},
+	"pkg/keyless":                       {"pkg/provenance"},
 	"pkg/rebuild":                       {"pkg/provenance", "pkg/konflux", "pkg/inputs", "pkg/build", "pkg/compare"},
-	"cmd/rebuild":                       {"pkg/provenance", "pkg/konflux", "pkg/inputs", "pkg/build", "pkg/compare", "pkg/plan", "pkg/kit", "pkg/vsa", "pkg/rebuild"},
+	"cmd/rebuild":                       {"pkg/provenance", "pkg/konflux", "pkg/inputs", "pkg/build", "pkg/compare", "pkg/plan", "pkg/kit", "pkg/vsa", "pkg/keyless", "pkg/rebuild"},
 	"docs":                              {},
 	"test":                              {},
 	"test/world":                        {},
@@ -33,7 +34,7 @@ var allowed = map[string][]string{
 
 // buildahFree are the packages that must not link the buildah library, even indirectly:
 // reading a provenance, planning and comparing need no build engine.
-var buildahFree = []string{"pkg/provenance", "pkg/konflux", "pkg/inputs", "pkg/compare", "pkg/plan", "pkg/kit", "pkg/vsa"}
+var buildahFree = []string{"pkg/provenance", "pkg/konflux", "pkg/inputs", "pkg/compare", "pkg/plan", "pkg/kit", "pkg/vsa", "pkg/keyless"}
 
 type listed struct {
 	ImportPath string

@@ -94,6 +94,13 @@ done
 step "build engines (engines/)"
 sh "$ci/../scripts/build-engines.sh" "$bin/engines"
 
+# ---- test tools built from this repository ---------------------------------------------
+# keyless-testsigner: a virtual Fulcio, Rekor and TSA (sigstore-go's testing/ca), for the
+# keyless tests; it shares the keyless helper's module, whose modules the step above fetched.
+step "keyless-testsigner (keyless/testsigner)"
+(cd "$ci/../keyless" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -o "$bin/keyless-testsigner.tmp" ./testsigner)
+mv -f "$bin/keyless-testsigner.tmp" "$bin/keyless-testsigner"
+
 # ---- versions ---------------------------------------------------------------------------
 step "done; tool versions:"
 for t in "${tools[@]}"; do

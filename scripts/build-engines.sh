@@ -1,6 +1,7 @@
 #!/bin/sh
 # build-engines.sh OUT: builds the build engines of engines/ into OUT, one binary per buildah
-# version (OUT/buildah-<version>), each from engines/'s source and the go.mod of its version.
+# version (OUT/buildah-<version>), each from engines/'s source and the go.mod of its version,
+# and the keyless verification helper of keyless/ (OUT/rebuild-keyless, sigstore-go).
 # The buildah the rebuild binary links (go.mod at the root) needs no engine. A binary is
 # rebuilt only when its inputs changed. POSIX sh: the builder image's Go stage runs it too.
 set -eu
@@ -35,3 +36,19 @@ done <<'TABLE'
 1.43.1 buildah-1.43.1.mod buildah_mixed
 1.44.0 go.mod buildah_podman
 TABLE
+
+# The keyless helper: a module of its own (sigstore-go's dependencies are newer than buildah's).
+cd "$repo/keyless"
+bin=$out/rebuild-keyless
+stamp=$out/.rebuild-keyless.stamp
+key=$( (go version && cat go.mod go.sum ./*.go) | sha256sum | cut -d' ' -f1)
+if [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
+  echo "keyless helper: up to date" >&2
+else
+  started=$(date +%s)
+  CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags '-s -w' -o "$bin.tmp" .
+  "$bin.tmp" version >/dev/null
+  mv -f "$bin.tmp" "$bin"
+  echo "$key" >"$stamp"
+  echo "keyless helper $("$bin" version): built in $(($(date +%s) - started))s" >&2
+fi

@@ -5,6 +5,7 @@ import (
 
 	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/inputs"
+	"github.com/rebuild-project/rebuild/pkg/keyless"
 	"github.com/rebuild-project/rebuild/pkg/konflux"
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
@@ -38,9 +39,10 @@ func exitCode(err error) int {
 		errors.Is(err, konflux.ErrCannotReplay), errors.Is(err, konflux.ErrBadTask), errors.Is(err, build.ErrBadArgs),
 		errors.Is(err, inputs.ErrGitURL), errors.Is(err, rebuild.ErrNoEngine), errors.Is(err, inputs.ErrUnpinned), errors.Is(err, inputs.ErrSBOMMismatch),
 		errors.Is(err, inputs.ErrSBOMTooLarge), errors.Is(err, inputs.ErrSBOMFormat), errors.Is(err, inputs.ErrTampered),
-		errors.Is(err, build.ErrStepImage), errors.Is(err, inputs.ErrNoPlatformImage), errors.Is(err, rebuild.ErrUnexpected):
+		errors.Is(err, build.ErrStepImage), errors.Is(err, inputs.ErrNoPlatformImage), errors.Is(err, rebuild.ErrUnexpected),
+		errors.Is(err, keyless.ErrPolicy):
 		return exitBadInput
-	case errors.Is(err, inputs.ErrUnavailable), errors.Is(err, vsa.ErrAttach):
+	case errors.Is(err, inputs.ErrUnavailable), errors.Is(err, vsa.ErrAttach), errors.Is(err, keyless.ErrHelper):
 		return exitUnavailable
 	default:
 		return exitBuildFailed

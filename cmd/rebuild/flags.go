@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/keyless"
 	"github.com/rebuild-project/rebuild/pkg/kit"
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 	"github.com/rebuild-project/rebuild/pkg/rebuild"
@@ -26,22 +27,23 @@ type config struct {
 	policy        string
 	workDir       string
 	quiet         bool
-	key           string // PEM public key file the envelopes must be signed with
-	allowLocalGit bool   // allow a git URL that is a local path or file://
-	verify        bool   // compare the rebuild with the published image
-	published     string // where to read the published image (transport:reference)
-	report        string // file for the JSON report
-	diffDir       string // folder for the differing files
-	attest        string // private key file to sign a verification summary with
-	attestOut     string // where the signed verification summary goes
-	kit           string // a rebuild kit folder: source, SBOM and images from it alone
-	source        string // a local clone, bare repository or git bundle of the source
-	images        string // an OCI layout holding the pinned images
-	sbomFile      string // a local copy of the SBOM (set by --kit)
-	engines       string // the folder of engine binaries, one per buildah version
-	noStepImage   bool   // refuse a buildah version no engine has instead of running the step image
-	accept        string // a difference --verify passes: "timestamps"
-	kitBuildah    string // the buildah version the --kit listing names
+	key           string         // PEM public key file the envelopes must be signed with
+	keyless       keyless.Policy // or the certificate they must be signed keyless with
+	allowLocalGit bool           // allow a git URL that is a local path or file://
+	verify        bool           // compare the rebuild with the published image
+	published     string         // where to read the published image (transport:reference)
+	report        string         // file for the JSON report
+	diffDir       string         // folder for the differing files
+	attest        string         // private key file to sign a verification summary with
+	attestOut     string         // where the signed verification summary goes
+	kit           string         // a rebuild kit folder: source, SBOM and images from it alone
+	source        string         // a local clone, bare repository or git bundle of the source
+	images        string         // an OCI layout holding the pinned images
+	sbomFile      string         // a local copy of the SBOM (set by --kit)
+	engines       string         // the folder of engine binaries, one per buildah version
+	noStepImage   bool           // refuse a buildah version no engine has instead of running the step image
+	accept        string         // a difference --verify passes: "timestamps"
+	kitBuildah    string         // the buildah version the --kit listing names
 	expect        rebuild.Expect
 	provenance    int    // which pipeline run's provenance to rebuild from (0: the newest)
 	attach        bool   // push the signed summary to the image's registry
@@ -66,6 +68,7 @@ func rebuildFlags(fs *pflag.FlagSet, c *config) {
 	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print no progress, only warnings and errors (--log-level warn)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "what goes to stderr, ours and buildah's: `level` error (the error line alone), warn (and warnings), info (and progress), debug (and buildah's debug lines)")
 	fs.StringVar(&c.key, "key", "", "PEM public key `file` (ECDSA, RSA or Ed25519, as cosign writes it): only envelopes signed with it are read")
+	keylessFlags(fs, &c.keyless)
 	fs.BoolVar(&c.allowLocalGit, "allow-local-git", false, "allow a git URL that is a local path or file:// (default: only https, http and git)")
 	fs.BoolVar(&c.verify, "verify", false, "compare the rebuild with the published image: exit 0 when identical, 1 when not, with an explanation on stderr")
 	fs.StringVar(&c.published, "published", "", "where to read the published image: `REF` as oci:DIR[:REF], oci-archive:FILE, docker-archive:FILE or docker://NAME (default: docker://<subject>@<digest>; implies --verify)")
@@ -134,18 +137,53 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 	if rc.Engines, err = build.Engines(c.engines); err != nil {
 		return rc, err
 	}
+	rc.Verifier, err = c.signatureVerifier()
+	return rc, err
+}
+
+// signatureVerifier is what verifies the envelopes: the --key, the keyless policy, or nil.
+func (c config) signatureVerifier() (provenance.Verifier, error) {
+	if c.keyless != (keyless.Policy{}) {
+		if c.key != "" {
+			return nil, fmt.Errorf("%w: --key and keyless verification (--certificate-identity, --trusted-root, ...) exclude each other", errUsage)
+		}
+		if err := c.keyless.Check(); err != nil {
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
+		}
+		if _, err := os.Stat(c.keyless.TrustedRoot); err != nil {
+			return nil, fmt.Errorf("%w: --trusted-root: %w", errUsage, err)
+		}
+		helper := filepath.Join(c.engines, keyless.HelperName)
+		if _, err := os.Stat(helper); err != nil {
+			return nil, fmt.Errorf("%w %s: %w (it ships beside the build engines: --engines)", keyless.ErrHelper, helper, err)
+		}
+		return keyless.Verifier{Helper: helper, Policy: c.keyless, ArtifactDigest: c.expect.Image.Digest}, nil
+	}
 	if c.key == "" {
-		return rc, nil
+		return nil, nil
 	}
 	data, err := os.ReadFile(c.key)
 	if err != nil {
-		return rc, fmt.Errorf("%w: reading --key: %w", errUsage, err)
+		return nil, fmt.Errorf("%w: reading --key: %w", errUsage, err)
 	}
-	if rc.Key, err = provenance.LoadPublicKey(data); err != nil {
-		return rc, fmt.Errorf("%w: --key %s: %w", errUsage, c.key, err)
+	key, err := provenance.LoadPublicKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --key %s: %w", errUsage, c.key, err)
 	}
-	rc.KeyName = c.key
-	return rc, nil
+	return provenance.KeyVerifier{Key: key, Name: c.key}, nil
+}
+
+// signed: the envelopes are read only when their signatures verify.
+func (c config) signed() bool { return c.key != "" || c.keyless != (keyless.Policy{}) }
+
+// keylessFlags adds cosign's flags for keyless verification, offline.
+func keylessFlags(fs *pflag.FlagSet, p *keyless.Policy) {
+	fs.StringVar(&p.Identity, "certificate-identity", "", "keyless: the signing certificate's `identity` (subject alternative name) must be this")
+	fs.StringVar(&p.IdentityRegexp, "certificate-identity-regexp", "", "keyless: the signing certificate's identity must match this `regexp`")
+	fs.StringVar(&p.Issuer, "certificate-oidc-issuer", "", "keyless: the signing certificate's OIDC issuer must be this `URL`")
+	fs.StringVar(&p.IssuerRegexp, "certificate-oidc-issuer-regexp", "", "keyless: the signing certificate's OIDC issuer must match this `regexp`")
+	fs.StringVar(&p.TrustedRoot, "trusted-root", "", "keyless: the Fulcio CAs, Rekor and CT logs to trust, a trusted_root.json `file` (checked offline; needs the envelopes' sigstore bundles)")
+	fs.BoolVar(&p.IgnoreSCT, "insecure-ignore-sct", false, "keyless: accept a certificate with no certificate transparency timestamp")
 }
 
 // defaultEngines is where the builder image keeps the engine binaries.

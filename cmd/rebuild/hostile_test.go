@@ -173,7 +173,7 @@ func TestRunKey(t *testing.T) {
 		},
 		{
 			name: "no key", stdin: good, args: []string{"--allow-local-git"}, code: exitUnavailable,
-			stderr: []string{"rebuild: warning: no --key given: the attestation is trusted as given, its signatures are not checked\n"},
+			stderr: []string{"rebuild: warning: no --key or --certificate-identity given: the attestation is trusted as given, its signatures are not checked\n"},
 		},
 	}
 	for _, tt := range tests {

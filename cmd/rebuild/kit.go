@@ -54,6 +54,7 @@ func newKitCommand(ctx context.Context, stdin io.Reader, stderr io.Writer, code 
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&c.base.key, "key", "", "PEM public key `file` the envelopes must be signed with, as for rebuild")
+	keylessFlags(fs, &c.base.keyless)
 	fs.BoolVar(&c.base.allowLocalGit, "allow-local-git", false, "allow a git URL that is a local path or file://, as for rebuild")
 	fs.StringVar(&c.base.policy, "policy", "", "signature policy `file` for the image copies (default: /etc/containers/policy.json)")
 	fs.StringVar(&c.base.workDir, "workdir", "", "`dir` for the checkout (default: $TMPDIR)")
@@ -78,7 +79,7 @@ func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, log *rebuild.Log
 	if err != nil {
 		return err
 	}
-	job, err := rebuild.Read(bytes.NewReader(attestation), rc)
+	job, err := rebuild.Read(ctx, bytes.NewReader(attestation), rc)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func rebuildImage(ctx context.Context, cfg config, stdin io.Reader, stdout io.Wr
 			return err
 		}
 	}
-	job, err := rebuild.Read(stdin, rc)
+	job, err := rebuild.Read(ctx, stdin, rc)
 	if err != nil {
 		return err
 	}

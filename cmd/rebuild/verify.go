@@ -69,7 +69,7 @@ func (v verifier) verify(ctx context.Context, in *rebuild.Inputs, id string, log
 	if v.key != nil {
 		s := vsa.Summary{Subject: in.Job.Pushed, Report: rep, Inputs: in.Job.Envelopes,
 			Versions:         map[string]string{"rebuild": rebuildVersion(), "buildah": in.Engine.Version},
-			AcceptTimestamps: v.cfg.accept == "timestamps", Signed: v.cfg.key != ""}
+			AcceptTimestamps: v.cfg.accept == "timestamps", Signed: v.cfg.signed()}
 		env, err := vsa.Write(v.cfg.attestOut, v.key, s)
 		if err != nil {
 			return err

@@ -15,7 +15,9 @@ import (
 
 const verifyLong = `Verifies IMAGE (a tag or a digest) by its name, as cosign verify-attestation takes it: finds
 the attestations cosign attached to it in its registry (the .att image, or sigstore bundles
-among its OCI referrers), keeps those signed with --key, checks that their build pushed IMAGE,
+among its OCI referrers), keeps those signed with --key or, keyless, by a certificate of the
+--certificate-identity and --certificate-oidc-issuer that the --trusted-root's Fulcio issued
+and its Rekor logged (sigstore bundles only; checked offline), checks that their build pushed IMAGE,
 then rebuilds it and compares, as rebuild --verify does. stdout is the rebuilt image ID.
 
 Several images (arguments, --images-from, --snapshot) are a batch: each is verified in a run
@@ -34,13 +36,13 @@ func newVerifyCommand(ctx context.Context, stdout, stderr io.Writer, code *int) 
 	var c config
 	var b batchOptions
 	cmd := &cobra.Command{
-		Use:   "verify --key FILE [flags] IMAGE...",
+		Use:   "verify (--key FILE | --certificate-identity ID --certificate-oidc-issuer URL --trusted-root FILE) [flags] IMAGE...",
 		Short: "Find IMAGE's attestations in its registry, rebuild it and compare",
 		Long:  verifyLong,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := c.finish(cmd.Flags())
-			if err == nil && c.key == "" {
-				err = fmt.Errorf("%w: rebuild verify needs --key: attestations read from a registry count only when signed", errUsage)
+			if err == nil && !c.signed() {
+				err = fmt.Errorf("%w: rebuild verify needs --key, or --certificate-identity and the other keyless flags: attestations read from a registry count only when signed", errUsage)
 			}
 			var images []string
 			if err == nil {

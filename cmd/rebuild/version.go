@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/keyless"
 	"github.com/rebuild-project/rebuild/pkg/konflux"
 )
 
@@ -40,10 +43,21 @@ func versionCommand(dir string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "engine  %s\n", e)
 	}
 	fmt.Fprintln(stdout, "engine  any other buildah: the build step's own image, pulled by digest (unless --no-step-image)")
+	fmt.Fprintf(stdout, "keyless %s\n", keylessVersion(dir))
 	for _, p := range konflux.Profiles() {
 		fmt.Fprintf(stdout, "replays %s %s (%s)\n", strings.Join(p.Tasks, ", "), strings.Join(p.Versions, ", "), p.Name)
 	}
 	return exitDone
+}
+
+// keylessVersion names the keyless verification helper in dir and the sigstore-go it links.
+func keylessVersion(dir string) string {
+	helper := filepath.Join(dir, keyless.HelperName)
+	out, err := exec.Command(helper, "version").Output()
+	if err != nil {
+		return "none: no " + helper + " (keyless verification is refused)"
+	}
+	return strings.TrimSpace(string(out)) + " (" + helper + ")"
 }
 
 // rebuildVersion is this binary's module version, else the commit it was built from (and

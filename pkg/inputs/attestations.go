@@ -22,6 +22,7 @@ import (
 const (
 	dsseLayerType = "application/vnd.dsse.envelope.v1+json"
 	bundleType    = "application/vnd.dev.sigstore.bundle"
+	emptyType     = "application/vnd.oci.empty.v1+json"
 )
 
 // ErrNoAttestations marks an image with no attestation attached in its registry.
@@ -54,8 +55,9 @@ func ResolveImage(ctx context.Context, sys *types.SystemContext, ref string) (pr
 
 // FetchAttestations reads the SLSA provenance envelopes attached to s, as cosign attaches
 // them (the layers of its ".att" image, and sigstore bundles among its OCI referrers), and
-// returns them one compact JSON envelope a line, as `cosign verify-attestation --type
-// slsaprovenance` prints them. Their signatures are not checked here.
+// returns them one compact JSON value a line: DSSE envelopes as `cosign verify-attestation
+// --type slsaprovenance` prints them, and whole sigstore bundles. Their signatures are not
+// checked here.
 func FetchAttestations(ctx context.Context, sys *types.SystemContext, s provenance.Subject) ([]byte, error) {
 	sys = WithRegistriesConf(sys)
 	named, err := reference.ParseNormalizedNamed(s.Name)
@@ -106,16 +108,19 @@ func attestationsByTag(ctx context.Context, sys *types.SystemContext, named refe
 	return out, err
 }
 
-// attestationsByReferrers reads the DSSE envelopes of the sigstore bundles among d's
-// referrers.
+// attestationsByReferrers reads the sigstore bundles among d's referrers that hold a DSSE
+// envelope.
 func attestationsByReferrers(ctx context.Context, sys *types.SystemContext, named reference.Named, d digest.Digest) ([]json.RawMessage, error) {
-	descs, err := listReferrers(ctx, sys, named, d)
+	descs, err := findReferrers(ctx, sys, named, d)
 	if err != nil {
 		return nil, err
 	}
 	var out []json.RawMessage
 	for _, desc := range descs {
-		if !strings.HasPrefix(desc.ArtifactType, bundleType) {
+		// A registry without the referrers API leaves the index to clients, and
+		// go-containerregistry (cosign's) lists a referrer there by its config's type, the
+		// empty one, not by its artifact type: such a referrer's layers tell.
+		if !strings.HasPrefix(desc.ArtifactType, bundleType) && desc.ArtifactType != emptyType && desc.ArtifactType != "" {
 			continue
 		}
 		ref, err := reference.WithDigest(named, desc.Digest)
@@ -132,8 +137,8 @@ func attestationsByReferrers(ctx context.Context, sys *types.SystemContext, name
 			if err := json.Unmarshal(blob, &b); err != nil {
 				return fmt.Errorf("reading the sigstore bundle %s: %w", desc.Digest, err)
 			}
-			if len(b.DSSEEnvelope) > 0 {
-				out = append(out, b.DSSEEnvelope)
+			if len(b.DSSEEnvelope) > 0 { // the whole bundle: its certificate verifies it keyless
+				out = append(out, blob)
 			}
 			return nil
 		})
@@ -175,11 +180,17 @@ func provenanceOnly(envs []json.RawMessage) []json.RawMessage {
 	for _, e := range envs {
 		var env struct {
 			Payload []byte `json:"payload"`
+			Bundled struct {
+				Payload []byte `json:"payload"`
+			} `json:"dsseEnvelope"`
 		}
 		var st struct {
 			PredicateType string `json:"predicateType"`
 		}
-		if json.Unmarshal(e, &env) == nil && json.Unmarshal(env.Payload, &st) == nil && st.PredicateType != "" &&
+		if json.Unmarshal(e, &env) == nil && env.Payload == nil {
+			env.Payload = env.Bundled.Payload
+		}
+		if json.Unmarshal(env.Payload, &st) == nil && st.PredicateType != "" &&
 			st.PredicateType != provenance.PredicateSLSAV02 && st.PredicateType != provenance.PredicateSLSAV1 {
 			continue
 		}

@@ -14,8 +14,9 @@ import (
 	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
 
-// TestFetchAttestations: the envelopes of cosign's ".att" image and of sigstore bundles
-// among the referrers come back one a line, as cosign verify-attestation prints them.
+// TestFetchAttestations: the envelopes of cosign's ".att" image, as cosign verify-attestation
+// prints them, and the sigstore bundles among the referrers, whole (their certificates verify
+// them keyless), come back one a line.
 func TestFetchAttestations(t *testing.T) {
 	r := newTestRegistry(t, true)
 	ctx := context.Background()
@@ -43,12 +44,13 @@ func TestFetchAttestations(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[0], `"payload":"b25l"`) || !strings.Contains(lines[1], `"payload":"dHdv"`) || !strings.Contains(lines[2], `"payload":"dGhyZWU="`) {
+	if len(lines) != 3 || !strings.Contains(lines[0], `"payload":"b25l"`) || !strings.Contains(lines[1], `"payload":"dHdv"`) || !strings.Contains(lines[2], `"payload":"dGhyZWU="`) ||
+		!strings.HasPrefix(lines[2], `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{}`) {
 		t.Fatalf("FetchAttestations:\n%s", got)
 	}
 	envs, err := provenance.ReadEnvelopes(strings.NewReader(string(got)))
-	if err != nil || len(envs) != 3 {
-		t.Fatalf("ReadEnvelopes: %d, %v", len(envs), err)
+	if err != nil || len(envs) != 3 || envs[0].Bundle || envs[1].Bundle || !envs[2].Bundle || string(envs[2].Payload) != "three" {
+		t.Fatalf("ReadEnvelopes: %d, %v: want two envelopes and a bundle", len(envs), err)
 	}
 
 	other := r.pushImage(t, "bare", "v1")

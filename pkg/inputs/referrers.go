@@ -24,6 +24,42 @@ import (
 
 const maxIndexSize = 4 << 20
 
+// findReferrers lists subject's referrers in named's repository: by the referrers API, else
+// by the referrers tag schema's index (a registry without the API).
+func findReferrers(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]imgspecv1.Descriptor, error) {
+	descs, err := listReferrers(ctx, sys, named, subject)
+	if err != nil {
+		var tagErr error
+		if descs, tagErr = referrersByTagSchema(ctx, sys, named, subject); tagErr != nil {
+			return nil, errors.Join(err, tagErr)
+		}
+	}
+	return descs, nil
+}
+
+// referrersByTagSchema reads the index that registries without the referrers API keep
+// under the tag "sha256-<hex>" (the OCI distribution spec's fallback).
+func referrersByTagSchema(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]imgspecv1.Descriptor, error) {
+	tagged, err := reference.WithTag(named, subject.Algorithm().String()+"-"+subject.Encoded())
+	if err != nil {
+		return nil, err
+	}
+	src, err := openSource(ctx, sys, tagged)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	raw, _, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading %s: %w", ErrUnavailable, tagged, err)
+	}
+	var index imgspecv1.Index
+	if err := json.Unmarshal(raw, &index); err != nil {
+		return nil, fmt.Errorf("parsing referrers index %s: %w", tagged, err)
+	}
+	return index.Manifests, nil
+}
+
 // listReferrers returns the descriptors in the OCI referrers index of subject in named's
 // repository.
 func listReferrers(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]imgspecv1.Descriptor, error) {

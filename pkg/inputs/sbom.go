@@ -2,7 +2,6 @@ package inputs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -111,12 +110,9 @@ func sbomByTag(ctx context.Context, sys *types.SystemContext, named reference.Na
 }
 
 func sbomByReferrers(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]byte, error) {
-	descs, err := listReferrers(ctx, sys, named, subject)
+	descs, err := findReferrers(ctx, sys, named, subject)
 	if err != nil {
-		var tagErr error
-		if descs, tagErr = referrersByTagSchema(ctx, sys, named, subject); tagErr != nil {
-			return nil, errors.Join(err, tagErr)
-		}
+		return nil, err
 	}
 	// SPDX and untyped referrers keep their order; CycloneDX ones come after them.
 	var candidates, cyclonedx []imgspecv1.Descriptor
@@ -146,28 +142,6 @@ func sbomByReferrers(ctx context.Context, sys *types.SystemContext, named refere
 	return nil, fmt.Errorf("%w: no SPDX or CycloneDX referrer of %s@%s", ErrUnavailable, named, subject)
 }
 
-// referrersByTagSchema reads the index that registries without the referrers API keep
-// under the tag "sha256-<hex>" (the OCI distribution spec's fallback).
-func referrersByTagSchema(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]imgspecv1.Descriptor, error) {
-	tagged, err := reference.WithTag(named, subject.Algorithm().String()+"-"+subject.Encoded())
-	if err != nil {
-		return nil, err
-	}
-	src, err := openSource(ctx, sys, tagged)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	raw, _, err := src.GetManifest(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading %s: %w", ErrUnavailable, tagged, err)
-	}
-	var index imgspecv1.Index
-	if err := json.Unmarshal(raw, &index); err != nil {
-		return nil, fmt.Errorf("parsing referrers index %s: %w", tagged, err)
-	}
-	return index.Manifests, nil
-}
 
 // sbomByBlob reads the blob want from repo, through a source opened on the subject manifest
 // that the repository must hold.

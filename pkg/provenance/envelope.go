@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Limits on what ReadEnvelopes (and so Read) accepts; larger input is refused with ErrTooLarge.
@@ -29,7 +30,10 @@ type Envelope struct {
 	PayloadType string
 	Payload     []byte
 	Signatures  []Signature
-	Raw         []byte // the envelope's JSON as it appeared in the input
+	Raw         []byte // the envelope's JSON as it appeared in the input (the whole bundle for one)
+	// Bundle: Raw is a sigstore bundle holding the envelope beside what verifies it keyless
+	// (a certificate, transparency log entries), as cosign attest --new-bundle-format writes.
+	Bundle bool
 }
 
 // Signature is one DSSE signature, Sig base64-decoded.
@@ -98,10 +102,15 @@ func readEnvelopes(r io.Reader) ([]Envelope, error) {
 	return envs, nil
 }
 
+// BundleMediaType starts the media type of every sigstore bundle version.
+const BundleMediaType = "application/vnd.dev.sigstore.bundle"
+
 type jsonEnvelope struct {
-	PayloadType *string `json:"payloadType"`
-	Payload     string  `json:"payload"`
-	Signatures  []struct {
+	MediaType    string          `json:"mediaType"`
+	DSSEEnvelope json.RawMessage `json:"dsseEnvelope"`
+	PayloadType  *string         `json:"payloadType"`
+	Payload      string          `json:"payload"`
+	Signatures   []struct {
 		KeyID string `json:"keyid"`
 		Sig   string `json:"sig"`
 	} `json:"signatures"`
@@ -115,6 +124,9 @@ func parseEnvelope(raw []byte) (Envelope, error) {
 	var j jsonEnvelope
 	if err := json.Unmarshal(raw, &j); err != nil {
 		return Envelope{}, fmt.Errorf("decoding envelope: %w", err)
+	}
+	if j.PayloadType == nil && strings.HasPrefix(j.MediaType, BundleMediaType) {
+		return parseBundle(raw, j.DSSEEnvelope)
 	}
 	if j.PayloadType == nil {
 		if j.StatementType == nil {
@@ -134,6 +146,20 @@ func parseEnvelope(raw []byte) (Envelope, error) {
 		}
 		env.Signatures = append(env.Signatures, Signature{KeyID: s.KeyID, Sig: sig})
 	}
+	return env, nil
+}
+
+// parseBundle reads the DSSE envelope a sigstore bundle holds.
+func parseBundle(raw, dsse json.RawMessage) (Envelope, error) {
+	var inner jsonEnvelope
+	if len(dsse) == 0 || json.Unmarshal(dsse, &inner) != nil || inner.PayloadType == nil {
+		return Envelope{}, errors.New("a sigstore bundle with no DSSE envelope (it signs a blob, not an attestation)")
+	}
+	env, err := parseEnvelope(dsse)
+	if err != nil {
+		return Envelope{}, fmt.Errorf("the sigstore bundle's envelope: %w", err)
+	}
+	env.Raw, env.Bundle = raw, true
 	return env, nil
 }
 

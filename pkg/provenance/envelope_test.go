@@ -96,3 +96,30 @@ func TestReadEnvelopesLimits(t *testing.T) {
 		t.Errorf("failing reader: error = %v, want io.ErrUnexpectedEOF and ErrInvalidInput", err)
 	}
 }
+
+// TestReadBundles: a sigstore bundle is read as the DSSE envelope it holds, Raw the whole
+// bundle; one that holds no envelope (a message signature) or a broken one is refused.
+func TestReadBundles(t *testing.T) {
+	env := `{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[{"keyid":"k","sig":"c2ln"}]}`
+	b := `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"certificate":{}},"dsseEnvelope":` + env + `}`
+	envs, err := ReadEnvelopes(bytes.NewBufferString(env + "\n" + b + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Envelope{
+		{Line: 1, PayloadType: InTotoPayloadType, Payload: []byte("{}"), Signatures: []Signature{{KeyID: "k", Sig: []byte("sig")}}, Raw: []byte(env)},
+		{Line: 2, PayloadType: InTotoPayloadType, Payload: []byte("{}"), Signatures: []Signature{{KeyID: "k", Sig: []byte("sig")}}, Raw: []byte(b), Bundle: true},
+	}
+	if !reflect.DeepEqual(envs, want) {
+		t.Errorf("ReadEnvelopes() = %+v, want %+v", envs, want)
+	}
+	for name, in := range map[string]string{
+		"message signature": `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","messageSignature":{}}`,
+		"no payload type":   `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","dsseEnvelope":{"_type":"x"}}`,
+		"bad payload":       `{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","dsseEnvelope":{"payloadType":"x","payload":"%%"}}`,
+	} {
+		if _, err := ReadEnvelopes(bytes.NewBufferString(in)); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("%s: %v, want ErrInvalidInput", name, err)
+		}
+	}
+}

@@ -1,17 +1,15 @@
 package rebuild
 
 import (
-	"crypto"
-
 	"github.com/rebuild-project/rebuild/pkg/build"
+	"github.com/rebuild-project/rebuild/pkg/provenance"
 )
 
 // Config is how a rebuild runs: what it trusts, where its inputs come from, where it works.
 type Config struct {
-	// Key verifies every envelope before any of its fields is read; nil trusts the input as
-	// given (with a warning). KeyName names it in messages.
-	Key     crypto.PublicKey
-	KeyName string
+	// Verifier verifies every envelope before any of its fields is read (a key, or keyless);
+	// nil trusts the input as given (with a warning).
+	Verifier provenance.Verifier
 	// AllowLocalGit lets the git URL be a local path or file://.
 	AllowLocalGit bool
 	// Expect is what the provenance must say (source, branch, builder, task bundle).

@@ -1,9 +1,11 @@
 package rebuild
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/rebuild-project/rebuild/pkg/inputs"
 	"github.com/rebuild-project/rebuild/pkg/konflux"
@@ -33,28 +35,31 @@ type Job struct {
 }
 
 // Read reads the attestation lines (what cosign verify-attestation prints) and decides the
-// rebuild. With cfg.Key, every envelope is verified before any of its fields is read; those
+// rebuild. With cfg.Verifier, every envelope is verified before any of its fields is read; those
 // that fail are dropped with a warning, and when none is left the input is refused. Then the
 // recorded build task must be one a profile replays as it ran (konflux.Resolve), and the git
 // URL one a rebuild fetches.
-func Read(in io.Reader, cfg Config) (*Job, error) {
+func Read(ctx context.Context, in io.Reader, cfg Config) (*Job, error) {
 	log := cfg.Log
 	log.Phase("read", "reading the provenance")
 	envs, err := provenance.ReadEnvelopes(in)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Key == nil {
-		log.Warn("no --key given: the attestation is trusted as given, its signatures are not checked")
+	if cfg.Verifier == nil {
+		log.Warn("no --key or --certificate-identity given: the attestation is trusted as given, its signatures are not checked")
 	} else {
-		kept, dropped := provenance.Verify(envs, cfg.Key)
+		kept, dropped, err := cfg.Verifier.Verify(ctx, envs)
+		if err != nil {
+			return nil, err
+		}
 		if len(kept) == 0 {
-			return nil, fmt.Errorf("%w: no envelope verifies with the key in %s (%d read; %v)", provenance.ErrUnverified, cfg.KeyName, len(envs), dropped[0])
+			return nil, fmt.Errorf("%w: no envelope verifies with %s (%d read; %s)", provenance.ErrUnverified, cfg.Verifier, len(envs), why(dropped))
 		}
 		for _, err := range dropped {
 			log.Warn("dropping the envelope at %v", err)
 		}
-		log.Phase("read", "%d of %d envelope(s) verified with %s", len(kept), len(envs), cfg.KeyName)
+		log.Phase("read", "%d of %d envelope(s) verified with %s", len(kept), len(envs), cfg.Verifier)
 		envs = kept
 	}
 	ps, err := provenance.Provenances(envs)
@@ -82,11 +87,24 @@ func Read(in io.Reader, cfg Config) (*Job, error) {
 	}
 	pushed, _ := konflux.Pushed(recipe.Subjects, &recipe.Task) // Read refuses a statement with no subject
 	j := &Job{Recipe: recipe, Envelopes: envs, Build: b, Pushed: pushed, Published: pushed, Provenances: ps, Chosen: chosen, cfg: cfg}
-	if cfg.Key != nil && recipe.Task.Results["SBOM_BLOB_URL"] == "" {
+	if cfg.Verifier != nil && recipe.Task.Results["SBOM_BLOB_URL"] == "" {
 		log.Warn("the provenance records no SBOM_BLOB_URL: the SBOM, which names the images to pull, is not pinned by the signature")
 	}
 	log.Phase("read", "%s@%s, built by %s (replayed as %s) from %s at %s", pushed.Name, pushed.Digest, recipe.Task.Name, b.Profile.Name, recipe.Source.URL, recipe.Source.Commit)
 	return j, nil
+}
+
+// why tells why envelopes were dropped: the first three reasons, and how many more.
+func why(dropped []error) string {
+	var parts []string
+	for i, err := range dropped {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(dropped)-i))
+			break
+		}
+		parts = append(parts, err.Error())
+	}
+	return strings.Join(parts, "; ")
 }
 
 // choose picks the provenance to rebuild from: the pick-th (1-based, oldest first), or with

@@ -22,6 +22,7 @@ type Tools struct {
 	// does not serve its source, so CI cannot build it and its cases are skipped there.
 	KBC            string
 	Cosign         string
+	TestSigner     string // keyless-testsigner: a virtual Fulcio, Rekor and TSA (keyless/testsigner)
 	Registry       string
 	DockerfileJSON string
 	Git            string
@@ -66,6 +67,7 @@ func FindTools(root string) (Tools, error) {
 		{"cosign", &t.Cosign, []string{"version"}, "v2.6.5"},
 		{"registry", &t.Registry, []string{"--version"}, " v3.1.2"},
 		{"dockerfile-json", &t.DockerfileJSON, nil, ""},
+		{"keyless-testsigner", &t.TestSigner, nil, ""},
 		{"git", &t.Git, nil, ""},
 		{"podman", &t.Podman, nil, ""},
 	}
@@ -80,8 +82,10 @@ func FindTools(root string) (Tools, error) {
 	}
 	t.Engines = filepath.Join(root, ".ci", "bin", "engines")
 	t.KBC = os.Getenv("REBUILD_KBC")
-	if _, err := os.Stat(filepath.Join(t.Engines, "buildah-1.44.0")); err != nil {
-		missing = append(missing, fmt.Errorf("build engines: %w", err))
+	for _, engine := range []string{"buildah-1.44.0", "rebuild-keyless"} {
+		if _, err := os.Stat(filepath.Join(t.Engines, engine)); err != nil {
+			missing = append(missing, fmt.Errorf("build engines: %w", err))
+		}
 	}
 	if len(missing) > 0 {
 		return t, fmt.Errorf("finding tools (run .ci/install.sh): %w", errors.Join(missing...))
