@@ -142,7 +142,6 @@ func sbomByReferrers(ctx context.Context, sys *types.SystemContext, named refere
 	return nil, fmt.Errorf("%w: no SPDX or CycloneDX referrer of %s@%s", ErrUnavailable, named, subject)
 }
 
-
 // sbomByBlob reads the blob want from repo, through a source opened on the subject manifest
 // that the repository must hold.
 func sbomByBlob(ctx context.Context, sys *types.SystemContext, repo reference.Named, subject, want digest.Digest) ([]byte, error) {
