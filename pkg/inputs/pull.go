@@ -207,3 +207,28 @@ func blobProgress(w io.Writer, image string) (events chan types.ProgressProperti
 	}()
 	return events, func() { close(events); <-done }
 }
+
+// Pinned reports whether name already resolves in store to the image pin names by digest,
+// so that a build can use it as it is, with nothing pulled or renamed.
+func Pinned(store storage.Store, name, pin string) (bool, error) {
+	parsed, err := reference.ParseNormalizedNamed(pin)
+	if err != nil {
+		return false, err
+	}
+	pinned, ok := parsed.(reference.Canonical)
+	if !ok {
+		return false, errors.New("the pull reference has no digest")
+	}
+	local, err := localName(name)
+	if err != nil {
+		return false, err
+	}
+	img, err := store.Image(local)
+	if errors.Is(err, storage.ErrImageUnknown) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("looking up %s: %w", local, err)
+	}
+	return img.Digest == pinned.Digest() || slices.Contains(img.Digests, pinned.Digest()), nil
+}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,43 +32,80 @@ func TestNamedWithSuffix(t *testing.T) {
 	}
 }
 
-func TestLockNames(t *testing.T) {
+// TestHoldNames: rebuilds pinning a name to the same digest hold it side by side; one
+// pinning it elsewhere waits until no one holds it, then pulls it and holds it in turn.
+func TestHoldNames(t *testing.T) {
 	root := t.TempDir()
 	ctx := context.Background()
-	unlock, err := lockNames(ctx, root, map[string]string{"example.com/builder:latest": "", "busybox": ""})
-	if err != nil {
+	var mu sync.Mutex
+	store := map[string]string{} // name -> the pin it resolves to
+	var pulls []string
+	holder := func(t *testing.T) *nameHolder {
+		h, err := newNameHolder(root, func(name, pin string) (bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return store[lockKey(name)] == pin, nil
+		}, func(name, pin string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			store[lockKey(name)] = pin
+			pulls = append(pulls, name+"="+pin)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	first := holder(t)
+	if err := first.hold(ctx, map[string]string{"example.com/builder:latest": "b@sha256:1", "busybox": "bb@sha256:1"}); err != nil {
 		t.Fatal(err)
+	}
+	if len(pulls) != 2 {
+		t.Fatalf("pulls %v, want both names pulled", pulls)
 	}
 	for _, tc := range []struct {
 		name    string
 		pins    map[string]string
 		blocked bool
 	}{
-		{"same name", map[string]string{"example.com/builder:latest": ""}, true},
-		{"same name, spelled otherwise", map[string]string{"docker.io/library/busybox:latest": ""}, true},
-		{"other name", map[string]string{"example.com/builder:2": ""}, false},
+		{"same name, same digest", map[string]string{"example.com/builder:latest": "b@sha256:1"}, false},
+		{"same name spelled otherwise, same digest", map[string]string{"docker.io/library/busybox:latest": "bb@sha256:1"}, false},
+		{"same name, another digest", map[string]string{"example.com/builder:latest": "b@sha256:2"}, true},
+		{"same name spelled otherwise, another digest", map[string]string{"docker.io/library/busybox:latest": "bb@sha256:2"}, true},
+		{"other name", map[string]string{"example.com/builder:2": "b@sha256:2"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 			defer cancel()
-			other, err := lockNames(ctx, root, tc.pins)
+			other := holder(t)
+			defer other.release()
+			err := other.hold(ctx, tc.pins)
 			if tc.blocked != (err != nil) {
 				t.Fatalf("blocked = %v (%v), want %v", err != nil, err, tc.blocked)
 			}
 			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("got %v, want a deadline error", err)
 			}
-			if other != nil {
-				other()
-			}
 		})
 	}
-	unlock()
-	again, err := lockNames(ctx, root, map[string]string{"busybox": ""})
-	if err != nil {
-		t.Fatalf("locking after the release: %v", err)
+	if len(pulls) != 3 {
+		t.Fatalf("pulls %v: want the one other name pulled, nothing pulled while held for another digest", pulls)
 	}
-	again()
+	done := make(chan error, 1)
+	go func() {
+		next := holder(t)
+		defer next.release()
+		done <- next.hold(ctx, map[string]string{"busybox": "bb@sha256:2"})
+	}()
+	time.Sleep(3 * lockInterval)
+	first.release()
+	if err := <-done; err != nil {
+		t.Fatalf("after the release: %v", err)
+	}
+	if got := pulls[len(pulls)-1]; got != "busybox=bb@sha256:2" {
+		t.Errorf("last pull %q, want busybox moved to its new digest", got)
+	}
 }
 
 // TestKillStrays orphans a process the way a cancelled RUN step does (its parent dies) and
