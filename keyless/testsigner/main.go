@@ -1,6 +1,8 @@
 // Command testsigner plays Fulcio, Rekor and a timestamp authority for tests (package
 // virtual): it writes the trusted root of a fresh virtual sigstore and signs each statement
-// file keyless as IDENTITY issued by ISSUER, writing a sigstore bundle (v0.3, DSSE).
+// file keyless as IDENTITY issued by ISSUER, writing a sigstore bundle (v0.3, DSSE) and
+// beside it, in BUNDLE.legacy.json, the same signature as cosign's legacy .att layer writes
+// it: {"envelope": ..., "annotations": ...} (virtual.Legacy).
 //
 //	testsigner --trusted-root OUT.json --identity ID --issuer URL STATEMENT=BUNDLE...
 //
@@ -9,6 +11,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -60,6 +63,23 @@ func run(args []string) error {
 			return fmt.Errorf("signing %s: %w", in, err)
 		}
 		if err := os.WriteFile(out, b, 0o644); err != nil {
+			return err
+		}
+		var st struct {
+			PredicateType string `json:"predicateType"`
+		}
+		if err := json.Unmarshal(statement, &st); err != nil {
+			return fmt.Errorf("%s: %w", in, err)
+		}
+		legacy, err := s.Legacy(b, st.PredicateType)
+		if err != nil {
+			return err
+		}
+		l, err := json.Marshal(legacy)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(out+".legacy.json", l, 0o644); err != nil {
 			return err
 		}
 	}

@@ -99,8 +99,19 @@ func attestationsByTag(ctx context.Context, sys *types.SystemContext, named refe
 		return nil, err
 	}
 	var out []json.RawMessage
-	err = readLayers(ctx, sys, tagged, func(mediaType string, blob []byte) error {
-		if mediaType == dsseLayerType {
+	err = readLayers(ctx, sys, tagged, func(l layerDesc, blob []byte) error {
+		if l.MediaType != dsseLayerType {
+			return nil
+		}
+		// Signed keyless, the layer's annotations carry the certificate: the two make the
+		// sigstore bundle that verifies it.
+		b, ok, err := legacyBundle(blob, l.Annotations)
+		switch {
+		case err != nil:
+			return fmt.Errorf("reading the certificate of a layer of %s: %w", tagged, err)
+		case ok:
+			out = append(out, b)
+		default:
 			out = append(out, blob)
 		}
 		return nil
@@ -127,8 +138,8 @@ func attestationsByReferrers(ctx context.Context, sys *types.SystemContext, name
 		if err != nil {
 			return nil, err
 		}
-		err = readLayers(ctx, sys, ref, func(mediaType string, blob []byte) error {
-			if !strings.HasPrefix(mediaType, bundleType) {
+		err = readLayers(ctx, sys, ref, func(l layerDesc, blob []byte) error {
+			if !strings.HasPrefix(l.MediaType, bundleType) {
 				return nil
 			}
 			var b struct {
@@ -149,8 +160,8 @@ func attestationsByReferrers(ctx context.Context, sys *types.SystemContext, name
 	return out, nil
 }
 
-// readLayers calls each with the media type and content of each layer of the manifest at ref.
-func readLayers(ctx context.Context, sys *types.SystemContext, ref reference.Named, each func(mediaType string, blob []byte) error) error {
+// readLayers calls each with the descriptor and content of each layer of the manifest at ref.
+func readLayers(ctx context.Context, sys *types.SystemContext, ref reference.Named, each func(l layerDesc, blob []byte) error) error {
 	src, err := openSource(ctx, sys, ref)
 	if err != nil {
 		return err
@@ -165,7 +176,7 @@ func readLayers(ctx context.Context, sys *types.SystemContext, ref reference.Nam
 		if err != nil {
 			return fmt.Errorf("reading a layer of %s: %w", ref, err)
 		}
-		if err := each(l.MediaType, blob); err != nil {
+		if err := each(l, blob); err != nil {
 			return err
 		}
 	}
@@ -201,9 +212,10 @@ func provenanceOnly(envs []json.RawMessage) []json.RawMessage {
 
 // layerDesc is a layer as an artifact's manifest lists it.
 type layerDesc struct {
-	MediaType string        `json:"mediaType"`
-	Digest    digest.Digest `json:"digest"`
-	Size      int64         `json:"size"`
+	MediaType   string            `json:"mediaType"`
+	Digest      digest.Digest     `json:"digest"`
+	Size        int64             `json:"size"`
+	Annotations map[string]string `json:"annotations"`
 }
 
 // manifestLayers lists the layers of the manifest src serves for ref.

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
@@ -85,3 +87,30 @@ type referrerManifest struct {
 func (m referrerManifest) RawManifest() ([]byte, error) { return json.Marshal(m) }
 
 func (m referrerManifest) MediaType() (types.MediaType, error) { return m.Manifest.MediaType, nil }
+
+// AttachLegacy adds a layer holding envelope, with annotations, to the "sha256-<hex>.att"
+// image of ref (repo@digest), as cosign attest does without --new-bundle-format: a keyless
+// signature's certificate, chain and Rekor entry ride in the layer's annotations.
+func (w *World) AttachLegacy(ctx context.Context, ref string, envelope []byte, annotations map[string]string) error {
+	d, err := name.NewDigest(ref, name.Insecure)
+	if err != nil {
+		return err
+	}
+	tag := d.Context().Tag(strings.Replace(d.DigestStr(), ":", "-", 1) + ".att")
+	opts := []remote.Option{remote.WithContext(ctx)}
+	img, err := remote.Image(tag, opts...)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", tag, err)
+	}
+	img, err = mutate.Append(img, mutate.Addendum{
+		Layer:       static.NewLayer(envelope, "application/vnd.dsse.envelope.v1+json"),
+		Annotations: annotations,
+	})
+	if err != nil {
+		return err
+	}
+	if err := remote.Write(tag, img, opts...); err != nil {
+		return fmt.Errorf("pushing %s: %w", tag, err)
+	}
+	return nil
+}
