@@ -79,6 +79,19 @@ func TestBuilderImage(t *testing.T) {
 	args := podman("run", "--runtime", "runc", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096",
 		"--network", "host", "-v", conf+":/etc/containers/registries.conf:ro",
 		"-i", "--rm", "--privileged", "-v", "/mnt", builder, "rebuild")
+	// The engines and the keyless helper ship in the image, where rebuild looks for them.
+	var versionErr bytes.Buffer
+	version := exec.CommandContext(ctx, w.Tools.Podman, append(args, "version")...)
+	version.Stderr = &versionErr
+	versionOut, err := version.Output()
+	if err != nil {
+		t.Fatalf("rebuild version in the builder image: %v\n%s", err, tail(versionErr.String(), 2000))
+	}
+	for _, want := range []string{"engine  buildah 1.44.0 (/usr/local/libexec/rebuild/buildah-1.44.0)", "keyless sigstore-go v1.3.0 (/usr/local/libexec/rebuild/rebuild-keyless)"} {
+		if !strings.Contains(string(versionOut), want) {
+			t.Errorf("rebuild version in the builder image lacks %q:\n%s", want, versionOut)
+		}
+	}
 	// The second image was built by a buildah no engine in the image has: the buildah of its
 	// build step image builds it, inside the builder's container.
 	for i, c := range []e2eCase{c, builderImageCase(t, "step-image")} {
