@@ -46,7 +46,9 @@ func TestLegacyBundle(t *testing.T) {
 				KindVersion              struct{ Kind, Version string }
 				InclusionPromise         struct{ SignedEntryTimestamp []byte }
 			}
-			TimestampVerificationData struct{ RFC3161Timestamps []struct{ SignedTimestamp []byte } }
+			TimestampVerificationData struct {
+				RFC3161Timestamps []struct{ SignedTimestamp []byte }
+			}
 		}
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
