@@ -153,9 +153,9 @@ func (c config) signatureVerifier() (provenance.Verifier, error) {
 		if _, err := os.Stat(c.keyless.TrustedRoot); err != nil {
 			return nil, fmt.Errorf("%w: --trusted-root: %w", errUsage, err)
 		}
-		helper := filepath.Join(c.engines, keyless.HelperName)
-		if _, err := os.Stat(helper); err != nil {
-			return nil, fmt.Errorf("%w %s: %w (it ships beside the build engines: --engines)", keyless.ErrHelper, helper, err)
+		helper, err := keyless.HelperIn(c.engines)
+		if err != nil {
+			return nil, err
 		}
 		return keyless.Verifier{Helper: helper, Policy: c.keyless, ArtifactDigest: c.expect.Image.Digest}, nil
 	}

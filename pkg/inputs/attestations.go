@@ -18,10 +18,9 @@ import (
 
 // Where cosign keeps an image's attestations: each a layer of this type in the image tagged
 // "sha256-<hex>.att" (cosign attest), or a sigstore bundle, an OCI referrer of the image
-// whose artifact type starts with bundleType (cosign's new bundle format).
+// whose artifact type starts with provenance.BundleMediaType (cosign's new bundle format).
 const (
 	dsseLayerType = "application/vnd.dsse.envelope.v1+json"
-	bundleType    = "application/vnd.dev.sigstore.bundle"
 	emptyType     = "application/vnd.oci.empty.v1+json"
 )
 
@@ -131,7 +130,7 @@ func attestationsByReferrers(ctx context.Context, sys *types.SystemContext, name
 		// A registry without the referrers API leaves the index to clients, and
 		// go-containerregistry (cosign's) lists a referrer there by its config's type, the
 		// empty one, not by its artifact type: such a referrer's layers tell.
-		if !strings.HasPrefix(desc.ArtifactType, bundleType) && desc.ArtifactType != emptyType && desc.ArtifactType != "" {
+		if !strings.HasPrefix(desc.ArtifactType, provenance.BundleMediaType) && desc.ArtifactType != emptyType && desc.ArtifactType != "" {
 			continue
 		}
 		ref, err := reference.WithDigest(named, desc.Digest)
@@ -139,7 +138,7 @@ func attestationsByReferrers(ctx context.Context, sys *types.SystemContext, name
 			return nil, err
 		}
 		err = readLayers(ctx, sys, ref, func(l layerDesc, blob []byte) error {
-			if !strings.HasPrefix(l.MediaType, bundleType) {
+			if !strings.HasPrefix(l.MediaType, provenance.BundleMediaType) {
 				return nil
 			}
 			var b struct {

@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/rebuild-project/rebuild/pkg/provenance"
@@ -20,6 +22,20 @@ import (
 
 // HelperName is the helper's file name, among the build engines.
 const HelperName = "rebuild-keyless"
+
+// HelperIn is the helper in dir (the build engines' folder), or an ErrHelper error when it is
+// not there.
+func HelperIn(dir string) (string, error) {
+	helper := filepath.Join(dir, HelperName)
+	if _, err := os.Stat(helper); err != nil {
+		return "", helperMissing(helper, err)
+	}
+	return helper, nil
+}
+
+func helperMissing(helper string, err error) error {
+	return fmt.Errorf("%w %s: %w (it ships beside the build engines: --engines)", ErrHelper, helper, err)
+}
 
 // ErrHelper marks a helper that is missing or could not run; ErrPolicy a policy or trusted
 // root the helper refused.
@@ -137,7 +153,7 @@ func (v Verifier) run(ctx context.Context, input *bytes.Buffer, n int) ([]result
 		var exit *exec.ExitError
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("%w %s: %v (it ships beside the build engines: --engines)", ErrHelper, v.Helper, err)
+			return nil, helperMissing(v.Helper, err)
 		case errors.As(err, &exit) && exit.ExitCode() == 2:
 			return nil, fmt.Errorf("%w: %s", ErrPolicy, strings.TrimPrefix(msg, HelperName+": "))
 		}
