@@ -174,6 +174,20 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		// Project Hummingbird's chunkah: a stage writes an OCI layout into the context through
+		// WORKINGDIR_MOUNT, the final stage is FROM oci:out. The layout is part of the build: the
+		// SBOM does not name it and the rebuild does not pull it. The script pulled an oci: final
+		// base to read its labels, so this needs INHERIT_BASE_IMAGE_LABELS=false, as it did there.
+		name: "chunkah",
+		params: world.Params{
+			"DOCKERFILE":                "Containerfile",
+			"SKIP_UNUSED_STAGES":        "false",
+			"WORKINGDIR_MOUNT":          "/run/src",
+			"INHERIT_BASE_IMAGE_LABELS": "false",
+		},
+		reproducible: true,
+	},
+	{
 		name:         "clock",
 		params:       world.Params{"DOCKERFILE": "Containerfile"},
 		reproducible: false,

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rebuild-project/rebuild/pkg/konflux"
 	"github.com/rebuild-project/rebuild/pkg/plan"
 	"github.com/rebuild-project/rebuild/test/world"
 )
@@ -54,6 +55,12 @@ func TestPlan(t *testing.T) {
 				t.Errorf("online plan lists no FROM image")
 			}
 			for _, img := range online.Images {
+				if img.Source == plan.Built {
+					if _, _, local := konflux.LocalBase(img.Name); !local || !hasCode(online, plan.CodeLocalBase) {
+						t.Errorf("FROM %s (stage %d) planned as built by the build, without PLAN210: %+v", img.Name, img.Stage, img)
+					}
+					continue
+				}
 				if img.Source == plan.Unresolved || !img.Checked {
 					t.Errorf("FROM %s (stage %d) not resolved and checked: %+v", img.Name, img.Stage, img)
 				}
@@ -95,4 +102,14 @@ func runPlan(ctx context.Context, t *testing.T, w *world.World, attestation []by
 		t.Fatalf("rebuild plan %v printed no plan (%v); stderr:\n%s", args, err, stderr.String())
 	}
 	return p, stderr.String(), exit
+}
+
+// hasCode reports whether p has a finding with code c.
+func hasCode(p plan.Plan, c plan.Code) bool {
+	for _, f := range p.Findings {
+		if f.Code == c {
+			return true
+		}
+	}
+	return false
 }

@@ -24,7 +24,10 @@ type Stage struct {
 	BaseName  string // the FROM operand after expansion
 	FromStage int    // index of the earlier stage it builds on, or -1
 	Scratch   bool
-	Labels    []KeyValue
+	// Local: FROM oci:DIR or oci-archive:FILE, a base buildah reads from a path (chunkah's
+	// output, written into the context by an earlier stage): part of the build, not an input.
+	Local  bool
+	Labels []KeyValue
 }
 
 // KeyValue is one LABEL pair.
@@ -108,6 +111,8 @@ func parseFrom(lex *shell.Lex, node *parser.Node, earlier []Stage, meta argEnv) 
 		}
 	}
 	st.Scratch = st.FromStage < 0 && strings.EqualFold(base, "scratch")
+	_, _, st.Local = LocalBase(base)
+	st.Local = st.Local && st.FromStage < 0
 	return st, nil
 }
 
@@ -168,13 +173,28 @@ func (c *Containerfile) BaseStage(i int) Stage {
 }
 
 // FinalBase follows the last stage through FROM <stage> to the image it starts from;
-// "" when that is scratch.
+// "" when that is scratch or a local layout (konflux-build-cli ignores such a base's labels;
+// the task's script skips oci-archive: and pulled an oci: one, which its replay refuses).
 func (c *Containerfile) FinalBase() string {
 	st := c.BaseStage(len(c.Stages) - 1)
-	if st.Scratch || strings.HasPrefix(st.BaseName, "oci-archive:") {
+	if st.Scratch || st.Local {
 		return ""
 	}
 	return st.BaseName
+}
+
+// localTransports are the transports whose FROM operand is a path, as buildah reads it.
+var localTransports = []string{"oci:", "oci-archive:"}
+
+// LocalBase splits a FROM operand that names an OCI layout or archive by path into its
+// transport ("oci:") and the rest (the path, with ":<reference>" after it when given).
+func LocalBase(name string) (transport, rest string, ok bool) {
+	for _, t := range localTransports {
+		if r, found := strings.CutPrefix(name, t); found {
+			return t, r, true
+		}
+	}
+	return "", "", false
 }
 
 // platformArgs are the automatic platform ARGs, as buildah and the task's parser set them.

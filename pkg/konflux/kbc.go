@@ -116,6 +116,9 @@ func (kbc) writeFiles(_ *Prepared, labelsJSON []byte, dir string) (taskFiles, er
 func (k kbc) argv(p *Prepared, r Replay, f taskFiles) []string {
 	t := p.Task
 	a := []string{"--file", f.containerfile, "--tag", p.outputName()}
+	if t.WorkdirMount != "" {
+		a = append(a, "--volume="+p.ContextDir+":"+t.WorkdirMount+":z")
+	}
 	if len(r.Injected) > 0 {
 		a = append(a, "--build-context=.konflux-buildinfo="+f.buildContext)
 	}

@@ -106,6 +106,10 @@ func checkParams(p provenance.Params) []string {
 			}
 		}
 	}
+	if m := p.String("WORKINGDIR_MOUNT"); strings.Contains(m, ":") {
+		// The task exits here, "in case this is an attempt to set unexpected mount options".
+		out = append(out, fmt.Sprintf("WORKINGDIR_MOUNT %q contains ':': the task refuses it", m))
+	}
 	for _, name := range slices.Sorted(maps.Keys(p)) {
 		if v := p[name]; v.Kind == provenance.KindString && strings.ContainsAny(v.String, "\n\r\x00") {
 			out = append(out, fmt.Sprintf("parameter %s %q contains a line break or NUL", name, v.String))
@@ -153,6 +157,7 @@ func taskFromParams(p provenance.Params) Task {
 	str("BUILD_TIMESTAMP", &t.BuildTimestamp)
 	str("PLATFORM", &t.Platform)
 	str("STORAGE_DRIVER", &t.StorageDriver)
+	str("WORKINGDIR_MOUNT", &t.WorkdirMount)
 	t.BuildArgs = p.Array("BUILD_ARGS")
 	t.EnvVars = p.Array("ENV_VARS")
 	t.Labels = p.Array("LABELS")

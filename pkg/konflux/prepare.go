@@ -23,7 +23,8 @@ type Prepared struct {
 	buildArgsFileLines []string
 }
 
-// From is an image a stage is built FROM: not scratch, not an earlier stage.
+// From is an image a stage is built FROM: not scratch, not an earlier stage, not a local
+// layout.
 type From struct {
 	Stage int
 	Name  string
@@ -62,6 +63,9 @@ func Prepare(sourceDir string, t Task) (*Prepared, error) {
 	if p.File, err = ParseContainerfile(bytes.NewReader(p.content), p.BuildArgs); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadTask, err)
 	}
+	if err := p.checkLocalBases(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -97,7 +101,7 @@ func setArg(args map[string]string, kv, from string) error {
 func (p *Prepared) Froms() []From {
 	var froms []From
 	for i, st := range p.File.Stages {
-		if st.FromStage < 0 && !st.Scratch {
+		if st.FromStage < 0 && !st.Scratch && !st.Local {
 			froms = append(froms, From{Stage: i, Name: st.BaseName})
 		}
 	}

@@ -100,7 +100,11 @@ func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput
 	if err != nil {
 		return nil, err
 	}
-	cf := append([]byte{}, p.content...)
+	cf, err := p.withLocalBasesAbsolute(p.content)
+	if err != nil {
+		return nil, err
+	}
+	cf = append([]byte{}, cf...)
 	if len(r.Injected) > 0 {
 		cf = append(cf, "\n"+strings.Join(r.Injected, "\n")+"\n"...)
 	}

@@ -91,6 +91,11 @@ func (s script) replay(t Task, in ReplayInput) (Replay, error) {
 		return Replay{}, &Problem{KindNoProfile, fmt.Sprintf("a TaskRun started %s, before %s: the task's script then is not replayed", t.Started.UTC().Format(time.RFC3339), s.replayedFrom.since.Format(time.RFC3339))}
 	}
 	t = s.asRead(t)
+	if chain := finalChain(in.Stages, true); t.InheritBaseImageLabels && len(chain) > 0 && strings.HasPrefix(chain[0].BaseName, "oci:") && chain[0].Local {
+		// The script leaves out oci-archive: bases alone: it pulled this one, from the step's
+		// working folder, before the build, to read its labels into labels.json.
+		return Replay{}, &Problem{KindBadParams, fmt.Sprintf("INHERIT_BASE_IMAGE_LABELS with the final stage FROM %s: the task's script pulled that layout before the build to read its labels, which is not replayed", chain[0].BaseName)}
+	}
 	if err := s.checkSSHQuoting(t); err != nil {
 		return Replay{}, err
 	}
@@ -216,6 +221,9 @@ func (s script) argv(p *Prepared, r Replay, f taskFiles) []string {
 	t := s.asRead(p.Task)
 	fileFlag := s.buildArgFileFlag.applies(t.Started)
 	var a []string
+	if t.WorkdirMount != "" {
+		a = append(a, "--volume", p.ContextDir+":"+t.WorkdirMount)
+	}
 	if t.Hermetic {
 		a = append(a, "--pull=never")
 	}

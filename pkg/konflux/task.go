@@ -28,6 +28,7 @@ type Task struct {
 	StepImage           string    // the build step's image, <repo>@sha256:<hex>
 	StorageDriver       string    // STORAGE_DRIVER: the driver of the build's store ("" when not recorded)
 	Remote              bool      // a -remote variant, which runs the build step on a VM (over ssh unless PLATFORM is localhost)
+	WorkdirMount        string    // WORKINGDIR_MOUNT: where RUN steps see the context folder, as a volume
 
 	RewriteTimestamp       bool
 	OmitHistory            bool

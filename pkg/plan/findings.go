@@ -54,6 +54,7 @@ const (
 	CodeEngine         Code = "PLAN207" // nothing says which buildah built the image: this binary's builds
 	CodeStepImage      Code = "PLAN208" // no engine has the buildah that built the image: the build step's image builds
 	CodeProvenances    Code = "PLAN209" // several pipeline runs attest the image: the newest planned
+	CodeLocalBase      Code = "PLAN210" // a stage starts FROM a layout the build itself writes
 )
 
 var severities = map[Code]Severity{}
@@ -68,7 +69,7 @@ func init() {
 		severities[c] = SeverityWarning
 	}
 	for _, c := range []Code{CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeMatrix,
-		CodeEpochSource, CodeEngine, CodeStepImage, CodeProvenances} {
+		CodeEpochSource, CodeEngine, CodeStepImage, CodeProvenances, CodeLocalBase} {
 		severities[c] = SeverityInfo
 	}
 }

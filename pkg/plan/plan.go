@@ -113,7 +113,8 @@ type Image struct {
 	Name      string `json:"name"`
 	Digest    string `json:"digest"`    // "sha256:<hex>", "" when unresolved
 	Reference string `json:"reference"` // <registry/repo>@<digest>, "" when unresolved
-	// Source is where the digest came from: "containerfile", "sbom" or "unresolved".
+	// Source is where the digest came from: "containerfile", "sbom" or "unresolved"; "build"
+	// for a layout the build reads from the context, which has none.
 	Source string `json:"source"`
 	// Checked is true when the registry served a manifest for Reference (never offline).
 	Checked bool `json:"checked"`
@@ -124,6 +125,7 @@ const (
 	FromContainerfile = "containerfile"
 	FromSBOM          = "sbom"
 	Unresolved        = "unresolved"
+	Built             = "build" // a local layout the build reads (FROM oci:DIR): no digest to pin
 )
 
 // Expect is the plan's verdict.

@@ -69,6 +69,11 @@ func (p *Plan) planImages(cf *konflux.Containerfile, ev Evidence) {
 		if st.FromStage >= 0 || st.Scratch {
 			continue
 		}
+		if st.Local {
+			p.add(CodeLocalBase, "stage %d starts FROM %s, a layout read from the context that the build writes or the commit holds: not looked up in the SBOM, not pulled", i, st.BaseName)
+			p.Images = append(p.Images, Image{Stage: i, Name: st.BaseName, Source: Built})
+			continue
+		}
 		img := Image{Stage: i, Name: st.BaseName, Source: Unresolved}
 		pinned := strings.Contains(st.BaseName, "@sha256:")
 		if ev.SBOMRead || pinned {

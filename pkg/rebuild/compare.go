@@ -57,7 +57,7 @@ func (in *Inputs) Compare(ctx context.Context, id string, o CompareOptions) (*co
 }
 
 // finalBase is the image the final stage is built on, as the rebuild pulled it; nil when
-// that stage starts from scratch.
+// that stage starts from scratch or from a layout the build wrote.
 func (in *Inputs) finalBase(ctx context.Context) (*compare.BaseImage, error) {
 	p := in.Prepared
 	stages := p.File.Stages
@@ -68,7 +68,7 @@ func (in *Inputs) finalBase(ctx context.Context) (*compare.BaseImage, error) {
 		}
 	}
 	base := p.File.BaseStage(final)
-	if base.Scratch {
+	if base.Scratch || base.Local {
 		return nil, nil
 	}
 	name := base.BaseName
