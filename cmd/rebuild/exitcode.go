@@ -36,9 +36,9 @@ func exitCode(err error) int {
 	case errors.Is(err, rebuild.ErrInterrupted):
 		return exitBuildFailed
 	case errors.Is(err, errUsage), errors.Is(err, provenance.ErrInvalidInput),
-		errors.Is(err, konflux.ErrCannotReplay), errors.Is(err, konflux.ErrBadTask), errors.Is(err, build.ErrBadArgs),
+		errors.Is(err, konflux.ErrCannotReplay), errors.Is(err, konflux.ErrBadTask), errors.Is(err, konflux.ErrPrefetchMismatch), errors.Is(err, build.ErrBadArgs),
 		errors.Is(err, inputs.ErrGitURL), errors.Is(err, rebuild.ErrNoEngine), errors.Is(err, inputs.ErrUnpinned), errors.Is(err, inputs.ErrSBOMMismatch),
-		errors.Is(err, inputs.ErrSBOMTooLarge), errors.Is(err, inputs.ErrSBOMFormat), errors.Is(err, inputs.ErrTampered),
+		errors.Is(err, inputs.ErrSBOMTooLarge), errors.Is(err, inputs.ErrSBOMFormat), errors.Is(err, inputs.ErrTampered), errors.Is(err, inputs.ErrPrefetched),
 		errors.Is(err, build.ErrStepImage), errors.Is(err, inputs.ErrNoPlatformImage), errors.Is(err, rebuild.ErrUnexpected),
 		errors.Is(err, keyless.ErrPolicy):
 		return exitBadInput

@@ -108,6 +108,7 @@ func makeKit(ctx context.Context, c kitConfig, stdin io.Reader, log *rebuild.Log
 		Commit:      job.Recipe.Source.Commit,
 		Pins:        pins,
 		Buildah:     recorded,
+		Prefetched:  job.Build.Task.Cachi2Artifact,
 		Sys:         job.SystemContext(),
 		PolicyPath:  c.base.policy,
 		Progress:    log.Detail(),

@@ -17,6 +17,9 @@ var (
 	ErrSBOMFormat = errors.New("unreadable SBOM")
 	// ErrUnpinned marks a FROM image that neither the SBOM nor the Containerfile pins by digest.
 	ErrUnpinned = errors.New("image not pinned by digest")
+	// ErrPrefetched marks a prefetch artifact that is not what the provenance records: another
+	// digest, or an archive of something else than folders and files. Bad input.
+	ErrPrefetched = errors.New("prefetched content does not match the provenance")
 )
 
 // ErrGitURL marks a git URL a rebuild does not fetch from: bad input.

@@ -33,6 +33,7 @@ type Contents struct {
 	URL, Commit string            // the source's URL and pinned commit, for the listing
 	Pins        map[string]string // FROM name -> "<repo>@sha256:<hex>"
 	Buildah     string            // the buildah version the published image names, "" when unknown
+	Prefetched  string            // the build's CACHI2_ARTIFACT, whose blob goes into the images' layout; "" for none
 	Sys         *types.SystemContext
 	PolicyPath  string    // signature policy for the copies ("" for the system's)
 	Progress    io.Writer // copy progress; nil discards it
@@ -59,6 +60,11 @@ func Write(ctx context.Context, dir string, c Contents) (*Manifest, error) {
 	images, err := saveImages(ctx, inputs.WithRegistriesConf(c.Sys), c.PolicyPath, filepath.Join(dir, ImagesDir), c.Pins, c.Progress)
 	if err != nil {
 		return nil, err
+	}
+	if c.Prefetched != "" {
+		if err := inputs.SavePrefetched(ctx, c.Sys, c.Prefetched, filepath.Join(dir, ImagesDir)); err != nil {
+			return nil, err
+		}
 	}
 	m, err := listKit(dir, c, images)
 	if err != nil {

@@ -10,6 +10,9 @@ var ErrCannotReplay = errors.New("cannot rebuild from this provenance")
 // would have failed on or that lead outside the checkout: bad input.
 var ErrBadTask = errors.New("cannot replay the build task")
 
+// ErrPrefetchMismatch marks prefetched content that is not what the commit's lock files name.
+var ErrPrefetchMismatch = errors.New("prefetched content does not match the commit's lock files")
+
 // Kind says what a Problem is about; `rebuild plan` gives each kind its finding code.
 type Kind int
 

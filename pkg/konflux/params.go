@@ -50,8 +50,8 @@ func Check(rec *provenance.Task) (*Build, []error) {
 	case !pinnedBySHA256.MatchString(rec.BuilderImage):
 		add(KindBuilderImage, "build task %s's build step image %s is not pinned by digest", rec.Name, rec.BuilderImage)
 	}
-	if rec.Params.String("PREFETCH_INPUT") != "" {
-		add(KindPrefetched, "PREFETCH_INPUT is set: the build used prefetched content the provenance does not carry")
+	for _, msg := range checkPrefetch(b.Task, p) {
+		add(KindPrefetched, "%s", msg)
 	}
 	if f := rec.Params.String("BUILDAH_FORMAT"); f != "" && p != nil && !slices.Contains(p.Formats, f) {
 		add(KindBadParams, "BUILDAH_FORMAT %q: %s replays %s", f, p.Name, strings.Join(p.Formats, " and "))
@@ -158,6 +158,10 @@ func taskFromParams(p provenance.Params) Task {
 	str("PLATFORM", &t.Platform)
 	str("STORAGE_DRIVER", &t.StorageDriver)
 	str("WORKINGDIR_MOUNT", &t.WorkdirMount)
+	str("YUM_REPOS_D_SRC", &t.YumReposDSrc)
+	str("YUM_REPOS_D_TARGET", &t.YumReposDTarget)
+	str("PREFETCH_INPUT", &t.PrefetchInput)
+	str("CACHI2_ARTIFACT", &t.Cachi2Artifact)
 	t.BuildArgs = p.Array("BUILD_ARGS")
 	t.EnvVars = p.Array("ENV_VARS")
 	t.Labels = p.Array("LABELS")

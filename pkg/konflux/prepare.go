@@ -16,6 +16,9 @@ type Prepared struct {
 	Containerfile string // the Containerfile the task found
 	File          *Containerfile
 	BuildArgs     map[string]string
+	// Prefetched is the prefetch task's output as the build task restored it (cachi2.env,
+	// output/), checked against the lock files; "" when the build had none.
+	Prefetched string
 
 	content []byte
 	// buildArgsFileLines are the lines of BUILD_ARGS_FILE the task's script passed as

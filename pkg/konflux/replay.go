@@ -67,6 +67,8 @@ type taskFiles struct {
 	containerfile string // the Containerfile copy with the injected lines
 	ignoreFile    string // the ignore file copy, "" when the task passes none
 	buildContext  string // the folder of the injected files when they are a build context
+	cachi2        string // the copy of the prefetched content, "" when none
+	yumRepos      string // the yum repository files mounted over the image's, "" when none
 }
 
 // Invoke writes what the task writes (labels.json, a copy of the Containerfile with the
@@ -107,6 +109,9 @@ func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput
 	cf = append([]byte{}, cf...)
 	if len(r.Injected) > 0 {
 		cf = append(cf, "\n"+strings.Join(r.Injected, "\n")+"\n"...)
+	}
+	if f.cachi2 != "" {
+		cf = prefixRuns(cf)
 	}
 	f.containerfile = filepath.Join(inv.dir, filepath.Base(p.Containerfile))
 	if err := writeNewFile(f.containerfile, cf); err != nil {

@@ -195,6 +195,9 @@ func (script) labelsJSON(base map[string]string, r Replay) []byte {
 // the injected files let in.
 func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
 	var f taskFiles
+	if err := p.writeScriptPrefetch(dir, &f); err != nil {
+		return f, err
+	}
 	if labelsJSON != nil {
 		if err := writeNewFile(filepath.Join(p.ContextDir, "labels.json"), labelsJSON); err != nil {
 			return f, err
@@ -220,10 +223,7 @@ func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFile
 func (s script) argv(p *Prepared, r Replay, f taskFiles) []string {
 	t := s.asRead(p.Task)
 	fileFlag := s.buildArgFileFlag.applies(t.Started)
-	var a []string
-	if t.WorkdirMount != "" {
-		a = append(a, "--volume", p.ContextDir+":"+t.WorkdirMount)
-	}
+	a := p.scriptVolumes(f)
 	if t.Hermetic {
 		a = append(a, "--pull=never")
 	}

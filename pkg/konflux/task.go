@@ -29,6 +29,10 @@ type Task struct {
 	StorageDriver       string    // STORAGE_DRIVER: the driver of the build's store ("" when not recorded)
 	Remote              bool      // a -remote variant, which runs the build step on a VM (over ssh unless PLATFORM is localhost)
 	WorkdirMount        string    // WORKINGDIR_MOUNT: where RUN steps see the context folder, as a volume
+	YumReposDSrc        string    // YUM_REPOS_D_SRC: repository files kept in git ("" for repos.d)
+	YumReposDTarget     string    // YUM_REPOS_D_TARGET: where they are mounted ("" for /etc/yum.repos.d)
+	PrefetchInput       string    // PREFETCH_INPUT: what the prefetch task fetched, "" for none
+	Cachi2Artifact      string    // CACHI2_ARTIFACT: the prefetch task's output, oci:<repo>@sha256:<blob>
 
 	RewriteTimestamp       bool
 	OmitHistory            bool

@@ -128,6 +128,13 @@ func (p *Plan) planTask(c konflux.Choice, commitTimestamp string, env Env, ev Ev
 		p.addProblem(err)
 	}
 	task := b.Task
+	if task.PrefetchInput != "" || task.Cachi2Artifact != "" {
+		p.Prefetch = &Prefetch{Artifact: task.Cachi2Artifact, Input: task.PrefetchInput, Packages: []string{}}
+		pkgs, _ := konflux.ParsePrefetchInput(task.PrefetchInput) // Check said what is wrong with it
+		for _, pkg := range pkgs {
+			p.Prefetch.Packages = append(p.Prefetch.Packages, pkg.Type+":"+pkg.Path)
+		}
+	}
 	if d := task.StorageDriver; d != "" && d != "overlay" {
 		p.add(CodeVFS, "STORAGE_DRIVER %s: the build's layers came from the %s driver, whose diffs can differ from overlay's where RUN changes earlier files: rebuild with --storage-driver %s (and a --storage of its own)", d, d, d)
 	}

@@ -30,9 +30,18 @@ type Plan struct {
 	Task       TaskRef   `json:"task"`
 	Buildah    Buildah   `json:"buildah"`
 	Images     []Image   `json:"images"`
+	Prefetch   *Prefetch `json:"prefetch"` // nil when the build used no prefetched content
 	Findings   []Finding `json:"findings"`
 	Expect     Expect    `json:"expect"`
 	Exit       int       `json:"exit"`
+}
+
+// Prefetch is the prefetched content a hermetic build used: the prefetch task's output, which
+// the rebuild fetches by digest and checks against the commit's lock files.
+type Prefetch struct {
+	Artifact string   `json:"artifact"` // CACHI2_ARTIFACT: oci:<repository>@sha256:<blob>
+	Input    string   `json:"input"`    // PREFETCH_INPUT, as recorded
+	Packages []string `json:"packages"` // <type>:<path>, one a package the input names
 }
 
 // Subject is a published image the provenance is about.

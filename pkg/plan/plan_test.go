@@ -134,7 +134,8 @@ func TestPlanTaskVersions(t *testing.T) {
 		},
 		{
 			file: "hermetic-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
-			findings: append([]Code{CodePrefetched}, append(offline, CodeNoPlatform)...), exit: ExitCannot,
+			// No CACHI2_ARTIFACT recorded, and a gomod package, whose files are not checked.
+			findings: append([]Code{CodePrefetched, CodePrefetched}, append(offline, CodeNoPlatform)...), exit: ExitCannot,
 		},
 		{
 			file: "no-source-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
@@ -158,6 +159,10 @@ func TestPlanTaskVersions(t *testing.T) {
 			}
 			if p.Platform.Target != tc.target || !slices.Equal(p.Platform.Others, tc.others) {
 				t.Errorf("platform %+v, want target %s others %v", p.Platform, tc.target, tc.others)
+			}
+			if want := (tc.file == "hermetic-0.8.json"); want != (p.Prefetch != nil) ||
+				want && (p.Prefetch.Input != "gomod" || !slices.Equal(p.Prefetch.Packages, []string{"gomod:."})) {
+				t.Errorf("prefetch %+v, want one for hermetic-0.8.json alone (gomod:.)", p.Prefetch)
 			}
 			if tc.labels != nil && !reflect.DeepEqual(p.Labels, tc.labels) {
 				t.Errorf("labels\n%q\nwant\n%q", p.Labels, tc.labels)

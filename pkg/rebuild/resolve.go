@@ -89,6 +89,9 @@ func (j *Job) Resolve(ctx context.Context) (_ *Inputs, err error) {
 	if in.Pins, err = inputs.Resolve(froms(in.Prepared), images); err != nil {
 		return nil, err
 	}
+	if err := in.prefetch(ctx); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 

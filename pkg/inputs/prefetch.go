@@ -1,0 +1,183 @@
+package inputs
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/pkg/blobinfocache/none"
+	"go.podman.io/image/v5/types"
+)
+
+// FetchPrefetched fetches a trusted artifact, as the prefetch task recorded it
+// ("oci:<repository>@sha256:<hex>", the digest of its one tar.gz blob), and unpacks it into
+// dir, as the build task's use-trusted-artifact step did: `oras blob fetch | tar -zxpf -`.
+// The blob must have the recorded digest; only folders and regular files are unpacked.
+func FetchPrefetched(ctx context.Context, sys *types.SystemContext, artifact, dir string) error {
+	repo, want, err := parseBlobURL(strings.TrimPrefix(artifact, "oci:"))
+	if err != nil {
+		return fmt.Errorf("CACHI2_ARTIFACT: %w", err)
+	}
+	ref, err := reference.WithDigest(repo, want)
+	if err != nil {
+		return err
+	}
+	return retry(ctx, retries.requestTimeout, func(ctx context.Context) error {
+		if err := os.RemoveAll(dir); err != nil {
+			return finalError{err}
+		}
+		src, err := openSource(ctx, WithRegistriesConf(sys), ref)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		rc, _, err := src.GetBlob(ctx, types.BlobInfo{Digest: want, Size: -1}, none.NoCache)
+		if err != nil {
+			return fmt.Errorf("%w: fetching the prefetched content %s: %w", ErrUnavailable, artifact, err)
+		}
+		defer rc.Close()
+		return unpackVerified(rc, want, artifact, dir)
+	})
+}
+
+// SavePrefetched copies the trusted artifact's blob, checked against its digest, into the
+// blobs of the OCI layout at layout, where PrefetchedFromLayout reads it.
+func SavePrefetched(ctx context.Context, sys *types.SystemContext, artifact, layout string) error {
+	repo, want, err := parseBlobURL(strings.TrimPrefix(artifact, "oci:"))
+	if err != nil {
+		return fmt.Errorf("CACHI2_ARTIFACT: %w", err)
+	}
+	ref, err := reference.WithDigest(repo, want)
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(layout, "blobs", want.Algorithm().String(), want.Encoded())
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return retry(ctx, retries.requestTimeout, func(ctx context.Context) error {
+		src, err := openSource(ctx, WithRegistriesConf(sys), ref)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		rc, _, err := src.GetBlob(ctx, types.BlobInfo{Digest: want, Size: -1}, none.NoCache)
+		if err != nil {
+			return fmt.Errorf("%w: fetching the prefetched content %s: %w", ErrUnavailable, artifact, err)
+		}
+		defer rc.Close()
+		tmp := dst + ".partial"
+		verifier := want.Verifier()
+		if err := writeEntry(tmp, io.TeeReader(rc, verifier), 0o644); err != nil {
+			_ = os.Remove(tmp)
+			return fmt.Errorf("%w: fetching the prefetched content %s: %w", ErrUnavailable, artifact, err)
+		}
+		if !verifier.Verified() {
+			_ = os.Remove(tmp)
+			return finalError{fmt.Errorf("%w: %s has another digest", ErrPrefetched, artifact)}
+		}
+		return os.Rename(tmp, dst)
+	})
+}
+
+// PrefetchedFromLayout reads the trusted artifact's blob from the OCI layout at layout (a
+// kit's images, where `rebuild kit` puts it) instead of its registry.
+func PrefetchedFromLayout(layout, artifact, dir string) error {
+	_, want, err := parseBlobURL(strings.TrimPrefix(artifact, "oci:"))
+	if err != nil {
+		return fmt.Errorf("CACHI2_ARTIFACT: %w", err)
+	}
+	f, err := os.Open(filepath.Join(layout, "blobs", want.Algorithm().String(), want.Encoded()))
+	if err != nil {
+		return fmt.Errorf("%w: the prefetched content %s is not in %s: %w", ErrUnavailable, artifact, layout, err)
+	}
+	defer f.Close()
+	return unpackVerified(f, want, artifact, dir)
+}
+
+// unpackVerified unpacks the tar.gz r into dir and checks that r had the digest want; on any
+// error dir is removed.
+func unpackVerified(r io.Reader, want digest.Digest, artifact, dir string) (err error) {
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	verifier := want.Verifier()
+	if err := untarGz(io.TeeReader(r, verifier), dir); err != nil {
+		return finalError{fmt.Errorf("%w: unpacking %s: %w", ErrPrefetched, artifact, err)}
+	}
+	if _, err := io.Copy(verifier, r); err != nil {
+		return fmt.Errorf("%w: reading the prefetched content %s: %w", ErrUnavailable, artifact, err)
+	}
+	if !verifier.Verified() {
+		return finalError{fmt.Errorf("%w: %s has another digest", ErrPrefetched, artifact)}
+	}
+	return nil
+}
+
+// untarGz unpacks a tar.gz stream into dir, refusing names that leave it and entries that are
+// neither folders nor regular files.
+func untarGz(r io.Reader, dir string) error {
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		return err
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := path.Clean("/" + h.Name)[1:]
+		if name == "" {
+			continue
+		}
+		to := filepath.Join(dir, filepath.FromSlash(name))
+		mode := os.FileMode(h.Mode).Perm()
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(to, 0o755); err != nil {
+				return err
+			}
+			err = os.Chmod(to, mode|0o700)
+		case tar.TypeReg:
+			err = writeEntry(to, tr, mode|0o600)
+		default:
+			return fmt.Errorf("entry %s is neither a folder nor a regular file", h.Name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func writeEntry(to string, r io.Reader, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(to, mode)
+}
