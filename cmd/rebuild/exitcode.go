@@ -39,10 +39,10 @@ func exitCode(err error) int {
 		errors.Is(err, konflux.ErrCannotReplay), errors.Is(err, konflux.ErrBadTask), errors.Is(err, konflux.ErrPrefetchMismatch), errors.Is(err, build.ErrBadArgs),
 		errors.Is(err, inputs.ErrGitURL), errors.Is(err, rebuild.ErrNoEngine), errors.Is(err, inputs.ErrUnpinned), errors.Is(err, inputs.ErrSBOMMismatch),
 		errors.Is(err, inputs.ErrSBOMTooLarge), errors.Is(err, inputs.ErrSBOMFormat), errors.Is(err, inputs.ErrTampered), errors.Is(err, inputs.ErrPrefetched),
-		errors.Is(err, build.ErrStepImage), errors.Is(err, inputs.ErrNoPlatformImage), errors.Is(err, rebuild.ErrUnexpected),
+		errors.Is(err, build.ErrStepImage), errors.Is(err, inputs.ErrNoPlatformImage), errors.Is(err, rebuild.ErrUnexpected), errors.Is(err, rebuild.ErrNoPlatform),
 		errors.Is(err, keyless.ErrPolicy):
 		return exitBadInput
-	case errors.Is(err, inputs.ErrUnavailable), errors.Is(err, vsa.ErrAttach), errors.Is(err, keyless.ErrHelper):
+	case errors.Is(err, inputs.ErrUnavailable), errors.Is(err, vsa.ErrAttach), errors.Is(err, keyless.ErrHelper), errors.Is(err, rebuild.ErrEmulation):
 		return exitUnavailable
 	default:
 		return exitBuildFailed

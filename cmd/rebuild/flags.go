@@ -46,6 +46,7 @@ type config struct {
 	kitBuildah    string         // the buildah version the --kit listing names
 	expect        rebuild.Expect
 	provenance    int    // which pipeline run's provenance to rebuild from (0: the newest)
+	platform      string // which build of a multi-platform pipeline to rebuild ("": this host's)
 	attach        bool   // push the signed summary to the image's registry
 	logLevel      string // error, warn, info or debug: ours and buildah's
 }
@@ -83,6 +84,7 @@ func rebuildFlags(fs *pflag.FlagSet, c *config) {
 	expectFlags(fs, &c.expect)
 	fs.BoolVar(&c.attach, "attach", false, "with --attest, push the signed summary to the image's registry as cosign attests (cosign verify-attestation --type https://slsa.dev/verification_summary/v1 finds it)")
 	fs.IntVar(&c.provenance, "provenance", 0, "when several pipeline runs attest the image, rebuild from the `N`th, oldest first (default: the newest)")
+	fs.StringVar(&c.platform, "platform", "", "rebuild the build of `os/arch` of a multi-platform pipeline (default: this host's, the one podman pull picks); another architecture's RUN steps need qemu-user-static in binfmt_misc")
 	fs.StringVar(&c.accept, "accept", "", "with --verify, pass (exit 0) an image the published one is `timestamps` away from: identical once its time values are carried over")
 	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
 }
@@ -131,7 +133,7 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 		AllowLocalGit: c.allowLocalGit, Source: c.source, Images: c.images, SBOMFile: c.sbomFile,
 		Storage: c.storage, RunRoot: c.runRoot, StorageDriver: c.storageDriver,
 		PolicyPath: c.policy, WorkDir: c.workDir, Log: log, NoStepImage: c.noStepImage, KitBuildah: c.kitBuildah,
-		Expect: c.expect, Provenance: c.provenance,
+		Expect: c.expect, Provenance: c.provenance, Platform: c.platform,
 	}
 	var err error
 	if rc.Engines, err = build.Engines(c.engines); err != nil {

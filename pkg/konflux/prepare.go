@@ -130,3 +130,17 @@ func (t Task) BuildArgValues(argsFile string) (map[string]string, error) {
 	}
 	return args, nil
 }
+
+// HasRun reports whether the Containerfile has a RUN instruction.
+func (p *Prepared) HasRun() bool {
+	instrs, err := Instructions(p.content)
+	if err != nil {
+		return true // Prepare parsed it; say yes rather than no
+	}
+	for _, in := range instrs {
+		if in.Cmd == "run" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -248,5 +249,30 @@ func checkErr(t *testing.T, err, wantIs error, wantErr string) {
 	}
 	if wantIs != nil && !errors.Is(err, wantIs) {
 		t.Errorf("error %v does not match %v", err, wantIs)
+	}
+}
+
+// TestReadPlatforms reads an attestation that names the image of each build task of a
+// multi-platform matrix: every build is kept, for the caller to pick by platform.
+func TestReadPlatforms(t *testing.T) {
+	data, err := os.ReadFile("testdata/statement-matrix.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	amd64, arm64Digest := "sha256:"+strings.Repeat("a1", 32), "sha256:"+strings.Repeat("b2", 32)
+	data = []byte(strings.Replace(string(data), `"subject": [`, `"subject": [{"name": "registry.example/org/app", "digest": {"sha256": "`+amd64[7:]+`"}},`, 1))
+	r, err := Read(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Platforms) != 2 || r.Task.Results["IMAGE_DIGEST"] != amd64 {
+		t.Fatalf("Platforms %d, Task %s; want 2, the first (linux/amd64)", len(r.Platforms), r.Task.Results["IMAGE_DIGEST"])
+	}
+	platformOf := func(t *Task) string { return t.Params.String("PLATFORM") }
+	if !r.PickPlatform("linux/arm64", platformOf) || r.Task.Results["IMAGE_DIGEST"] != arm64Digest {
+		t.Errorf("PickPlatform(linux/arm64) chose %s", r.Task.Results["IMAGE_DIGEST"])
+	}
+	if r.PickPlatform("linux/s390x", platformOf) || r.Task.Results["IMAGE_DIGEST"] != arm64Digest {
+		t.Errorf("PickPlatform(linux/s390x) picked one, or changed the choice")
 	}
 }

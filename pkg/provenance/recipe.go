@@ -13,6 +13,10 @@ type Recipe struct {
 	Source Source
 	// Task is the build task's record: its name, bundle, parameters, step image and results.
 	Task Task
+	// Platforms are, when one attestation names the images of several build tasks with
+	// different PLATFORMs (a multi-platform pipeline), all of them in pipeline order; Task is
+	// then the first, until the caller picks one (PickPlatform). Nil otherwise.
+	Platforms []Task
 	// BuilderID is the build platform's URI (builder.id; SLSA v1 runDetails.builder.id).
 	BuilderID string
 	// Run is the PipelineRun's metadata as Chains records it.
@@ -100,4 +104,19 @@ func (p Params) Array(name string) []string {
 		return nil
 	}
 	return v.Array
+}
+
+// PickPlatform makes the build task whose PLATFORM, as platformOf reads it, is platform the
+// recipe's Task. It reports false when none is.
+func (r *Recipe) PickPlatform(platform string, platformOf func(*Task) string) bool {
+	if len(r.Platforms) == 0 {
+		return platformOf(&r.Task) == platform
+	}
+	for i := range r.Platforms {
+		if platformOf(&r.Platforms[i]) == platform {
+			r.Task = r.Platforms[i]
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -96,17 +97,24 @@ func (pred *v02Predicate) recipe(subjects []Subject) (*Recipe, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clone task %q: %w", clone.Name, err)
 	}
-	build, err := pickBuildTask(pred.BuildConfig.Tasks, subjects)
+	builds, err := pickBuildTasks(pred.BuildConfig.Tasks, subjects)
 	if err != nil {
 		return nil, err
 	}
-	task, err := build.task()
-	if err != nil {
-		return nil, fmt.Errorf("build task %q: %w", build.Name, err)
+	r := &Recipe{Subjects: subjects, Source: source, BuilderID: pred.Builder.ID, Run: pred.Invocation.Environment}
+	r.Run.ID, r.Run.Started = pred.runID()
+	for _, build := range builds {
+		task, err := build.task()
+		if err != nil {
+			return nil, fmt.Errorf("build task %q: %w", build.Name, err)
+		}
+		r.Platforms = append(r.Platforms, task)
 	}
-	run := pred.Invocation.Environment
-	run.ID, run.Started = pred.runID()
-	return &Recipe{Subjects: subjects, Source: source, Task: task, BuilderID: pred.Builder.ID, Run: run}, nil
+	r.Task = r.Platforms[0]
+	if len(r.Platforms) == 1 {
+		r.Platforms = nil
+	}
+	return r, nil
 }
 
 func pickCloneTask(tasks []v02Task) (*v02Task, error) {
@@ -134,8 +142,43 @@ func pickCloneTask(tasks []v02Task) (*v02Task, error) {
 	return nil, newError(ErrAmbiguous, "%d clone tasks recorded and not exactly one is named %s", len(found), cloneTaskName)
 }
 
-// pickBuildTask picks the build task; several are recorded for a multi-platform matrix, and
-// then the one whose IMAGE_DIGEST is a subject is the one this attestation is about.
+// pickBuildTasks picks the build task; several are recorded for a multi-platform matrix, and
+// then the one whose IMAGE_DIGEST is a subject is the one this attestation is about. When the
+// attestation names several such images, each built for another PLATFORM, they all are, in
+// pipeline order, for the caller to pick one by platform.
+func pickBuildTasks(tasks []v02Task, subjects []Subject) ([]*v02Task, error) {
+	one, err := pickBuildTask(tasks, subjects)
+	var several severalBuilds
+	if errors.As(err, &several) && distinctPlatforms(several) {
+		return several, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []*v02Task{one}, nil
+}
+
+// severalBuilds is pickBuildTask's error when several build tasks have a subject's digest.
+type severalBuilds []*v02Task
+
+func (s severalBuilds) Error() string {
+	return fmt.Sprintf("%d build tasks have a subject's digest as IMAGE_DIGEST", len(s))
+}
+
+func (s severalBuilds) Unwrap() error { return ErrAmbiguous }
+
+func distinctPlatforms(tasks []*v02Task) bool {
+	seen := map[string]bool{}
+	for _, t := range tasks {
+		p := t.invocationParam("PLATFORM")
+		if p == "" || seen[p] {
+			return false
+		}
+		seen[p] = true
+	}
+	return true
+}
+
 func pickBuildTask(tasks []v02Task, subjects []Subject) (*v02Task, error) {
 	var found []*v02Task
 	for i := range tasks {
@@ -169,7 +212,7 @@ func pickBuildTask(tasks []v02Task, subjects []Subject) (*v02Task, error) {
 		return nil, newError(ErrAmbiguous, "%d build tasks recorded and no IMAGE_DIGEST of theirs %q is a subject's digest",
 			len(found), digests)
 	}
-	return nil, newError(ErrAmbiguous, "%d build tasks have a subject's digest as IMAGE_DIGEST", len(matching))
+	return nil, severalBuilds(matching)
 }
 
 // refMentions reports whether the task's ref, by name or by bundle repository, contains word.
@@ -313,6 +356,15 @@ func (t *v02Task) startedOn() (time.Time, error) {
 		return time.Time{}, fmt.Errorf("build task %q: startedOn %q is not an RFC 3339 time", t.Name, t.StartedOn)
 	}
 	return at, nil
+}
+
+// invocationParam is the string value of a parameter of the task, "" when it has none.
+func (t *v02Task) invocationParam(name string) string {
+	var v string
+	if json.Unmarshal(t.Invocation.Parameters[name], &v) != nil {
+		return ""
+	}
+	return v
 }
 
 func (t *v02Task) task() (Task, error) {

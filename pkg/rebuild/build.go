@@ -27,11 +27,22 @@ func (in *Inputs) Build(ctx context.Context) (string, error) {
 		}
 	}
 	replay := konflux.ReplayInput{Arch: konflux.HostArch(), BuildahVersion: in.Engine.Version, Now: now()}
+	platform := in.Job.Platform()
+	if platform != HostPlatform {
+		if err := checkEmulation(platform, p.HasRun()); err != nil {
+			return "", err
+		}
+		replay.Arch = konflux.UnameArch(platform)
+		log.Phase("build", "building for %s on this %s host", platform, HostPlatform)
+	}
 	inv, err := p.Invoke(in.Job.Build, base, replay)
 	if err != nil {
 		return "", err
 	}
 	defer inv.Close()
+	if platform != HostPlatform {
+		inv.Argv = append([]string{"--platform=" + platform}, inv.Argv...)
+	}
 	log.Phase("build", "building %s in %s with %s", filepath.Base(p.Containerfile), p.Task.Context, in.Engine)
 	suffix := newContainerSuffix()
 	id, err := in.Engine.Run(ctx, inv.Argv, build.Options{Store: in.store, PolicyPath: cfg.PolicyPath, Progress: log.Detail(), ContainerSuffix: suffix, LogLevel: log.LogLevel})

@@ -17,6 +17,9 @@ type Config struct {
 	// Provenance picks, among several pipeline runs attesting the image, the one to rebuild
 	// from: 1-based, oldest first; 0 for the newest.
 	Provenance int
+	// Platform picks, among the build tasks of a multi-platform pipeline that one attestation
+	// names, the one to rebuild (os/arch); "" for this host's.
+	Platform string
 
 	// Source is a local clone, bare repository or git bundle to check the commit out of
 	// instead of its URL; Images an OCI layout holding the pinned images instead of their

@@ -71,6 +71,9 @@ func Read(ctx context.Context, in io.Reader, cfg Config) (*Job, error) {
 		return nil, err
 	}
 	recipe := ps[chosen].Recipe
+	if err := pickPlatform(recipe, cfg.Platform, cfg.Expect.Image.Digest, log); err != nil {
+		return nil, err
+	}
 	envs = linesOf(envs, ps[chosen].Lines)
 	if err := cfg.Expect.Check(recipe); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
@@ -116,7 +117,12 @@ func (j *Job) resolvePublished(ctx context.Context) error {
 // SystemContext is how the rebuild reaches registries: its signature policy and the
 // registries.conf podman would read.
 func (j *Job) SystemContext() *types.SystemContext {
-	return inputs.WithRegistriesConf(&types.SystemContext{SignaturePolicyPath: j.cfg.PolicyPath})
+	sys := &types.SystemContext{SignaturePolicyPath: j.cfg.PolicyPath}
+	if p := j.Platform(); p != HostPlatform {
+		// A base image pinned by the digest of an index resolves to the build's platform.
+		sys.OSChoice, sys.ArchitectureChoice, _ = strings.Cut(p, "/")
+	}
+	return inputs.WithRegistriesConf(sys)
 }
 
 func froms(p *konflux.Prepared) []inputs.From {
