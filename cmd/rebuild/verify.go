@@ -61,6 +61,10 @@ func (v verifier) verify(ctx context.Context, in *rebuild.Inputs, id string, log
 	}
 	fmt.Fprintf(log.W, "rebuild: verify: %s\n", rep.Verdict())
 	rep.Explain(log.W, "rebuild: verify:   ", 0)
+	indexErr := v.verifyIndex(ctx, in.Job, log)
+	if indexErr != nil && !errors.Is(indexErr, rebuild.ErrIndexDiffers) {
+		return indexErr
+	}
 	if v.cfg.report != "" {
 		if err := writeReport(v.cfg.report, rep, in.Job); err != nil {
 			return err
@@ -83,6 +87,8 @@ func (v verifier) verify(ctx context.Context, in *rebuild.Inputs, id string, log
 		}
 	}
 	switch {
+	case indexErr != nil:
+		return errNotIdentical
 	case rep.Identical:
 		return nil
 	case rep.Equivalent() && v.cfg.accept == "timestamps":
@@ -144,4 +150,23 @@ func writeReport(path string, rep *compare.Report, job *rebuild.Job) error {
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	return nil
+}
+
+// verifyIndex gives the verdict on the index of a multi-platform pipeline when the image
+// verified is that index: the one platform's image rebuilt, and the index made of every
+// platform's image as build-image-index makes it. Nil when the image is no such index.
+func (v verifier) verifyIndex(ctx context.Context, job *rebuild.Job, log *rebuild.Log) error {
+	index := v.cfg.expect.Image
+	if index.Digest == "" || !job.IsIndexOf(index) {
+		return nil
+	}
+	what, err := job.CheckIndex(ctx, index)
+	switch {
+	case errors.Is(err, rebuild.ErrIndexDiffers):
+		fmt.Fprintf(log.W, "rebuild: verify: index %s@%s: different: %v\n", index.Name, index.Digest, err)
+	case err == nil:
+		fmt.Fprintf(log.W, "rebuild: verify: index %s@%s: identical: %s; rebuilt here: %s (--platform for the others)\n",
+			index.Name, index.Digest, what, job.Platform())
+	}
+	return err
 }
