@@ -36,6 +36,9 @@
 #   JQ                 jq (default: jq)
 #   BUILDAH_ROOT       -> buildah --root       BUILDAH_RUNROOT -> buildah --runroot
 #   SIGNATURE_POLICY   -> --signature-policy on pull and build (never edit the host's policy)
+#   CACHI2_DIR         the prefetch task's CACHI2_ARTIFACT unpacked (the task's
+#                      /var/workdir/cachi2: cachi2.env, output/deps/..., output/bom.json);
+#                      empty or unset: nothing was prefetched
 #
 # Output: the image ID (64 hex characters, as `podman pull` prints it) on stdout; everything
 # else on stderr.
@@ -48,15 +51,33 @@
 #     we run as real root, which maps the same ids (0..65536) to themselves;
 #   - editing /etc/containers/registries.conf (short-name-mode) and /etc/subuid: pass
 #     fully qualified image names instead; never touch the host's files;
-#   - hermetic prefetch (cachi2): no content-sets.json, no `. /cachi2/cachi2.env &&` RUN
-#     prefix, no prefetched yum repos. HERMETIC=true keeps the rest: --pull=never (base
-#     images must already be in storage) and a network namespace with only loopback;
+#   - the prefetch itself (the prefetch-dependencies task and fetching its artifact: the
+#     caller unpacks CACHI2_ARTIFACT into CACHI2_DIR) and the prefetch SBOM's copy to
+#     sbom-prefetch.json (it goes into the SBOM, not the image);
 #   - fetching a Containerfile from an http(s) URL (no network here);
 #   - what follows the build (push, SBOM): the image is left in storage, tagged IMAGE; but
 #     for 0.1, and 0.2 before 2024-11-29, whose inject-sbom-and-push step committed the SBOM
 #     onto the image: that step is played, with a stand-in for syft's SBOM (a CycloneDX
 #     document with a random serial number and the time: what makes the real one differ
 #     from run to run).
+#
+# Prefetched content (CACHI2_DIR), tasks 0.4 from efddcd82 (2025-08-18) to 0.9, as the task:
+#   - inject-icm-to-containerfile (konflux-ci/buildah-container, scripts/icm-injection-scripts/
+#     inject-icm.sh at 6b08fca4) when output/bom.json exists and SKIP_INJECTIONS=false:
+#     content-sets.json in the context, COPY lines appended to the Containerfile copy;
+#   - when cachi2.env exists: `cp -r` into this script's work dir (the task's /tmp/cachi2),
+#     `chmod -R go+rwX`, RPMs of other architectures removed (0.8 from c67d0f6b, 0.9),
+#     `--volume <copy>:/cachi2` first of the volumes, the task's multiline GNU sed that puts
+#     `. /cachi2/cachi2.env && \` before every RUN's command, and
+#     output/deps/rpm/<arch>/repos.d/cachi2.repo into fetched.repos.d (unless one is there);
+#   - HERMETIC=true: every base image pulled first, then --pull=never, and the build in a
+#     network namespace with only loopback up (`unshare --net`, `ip link set lo up`).
+#   Where it differs from the task: the copy is $work/cachi2, not /tmp/cachi2 (the mount's
+#   source, not in the image); buildah runs as real root, not in the task's user namespace,
+#   so `chmod go+rwX` changes nothing buildah can see. Older tasks are refused with
+#   prefetched content: before efddcd82, inject-icm-to-containerfile wrote content-sets.json
+#   elsewhere (0.4 from b170025a), or the icm step committed it onto the built image (0.1 to
+#   0.3); and 0.1, and 0.2 before 403b7f5b, ran the sed on the checkout's Containerfile.
 set -euo pipefail
 
 log() { printf '%s\n' "$*" >&2; }
@@ -104,6 +125,7 @@ STORAGE_DRIVER=${STORAGE_DRIVER:-overlay}
 
 TASK_VERSION=${TASK_VERSION:-0.8}
 TASK_STARTED=${TASK_STARTED:-}
+CACHI2_DIR=${CACHI2_DIR:-}
 
 # ---- rules: what changed between and within versions ------------------------------------
 # since VERSION_STEP DATE: true when the task at TASK_VERSION had the rule that version
@@ -157,7 +179,19 @@ since 0.7 2025-11-26T01:17:45Z && created_always=true
 # 7f3d27d6, 0.8: --build-arg-file; before, the file's lines as --build-arg flags.
 build_arg_file_flag=false
 since 0.8 2026-02-16T16:22:27Z && build_arg_file_flag=true
-log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: containerfile_copy=$containerfile_copy expands_build_args_file=$expands_build_args_file labels_param=$labels_param sbom_layer=$sbom_layer writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag"
+# efddcd82, 0.4: inject-icm-to-containerfile with -c (ICM_KEEP_COMPAT_LOCATION), which the
+# script replays; before, another content-sets.json (see the header): not replayed.
+icm_compat=false
+since 0.4 2025-08-18T07:33:44Z && icm_compat=true
+# c67d0f6b, 0.8: prefetched RPMs of other architectures removed.
+rpm_arch_filter=false
+since 0.8 2026-02-11T12:04:20Z && rpm_arch_filter=true
+log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: containerfile_copy=$containerfile_copy expands_build_args_file=$expands_build_args_file labels_param=$labels_param sbom_layer=$sbom_layer writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag icm_compat=$icm_compat rpm_arch_filter=$rpm_arch_filter"
+
+if [ -n "$CACHI2_DIR" ] && { [ -f "$CACHI2_DIR/cachi2.env" ] || [ -f "$CACHI2_DIR/output/bom.json" ]; } &&
+  [ "$icm_compat" = false ]; then
+  die "prefetched content with task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: not replayed (see the header)"
+fi
 
 BUILDAH=${BUILDAH:-$(default_tool buildah)}
 DOCKERFILE_JSON=${DOCKERFILE_JSON:-$(default_tool dockerfile-json)}
@@ -223,7 +257,63 @@ if [ "$containerfile_copy" = true ]; then
 else
   cf_copy=$(realpath "$containerfile")
 fi
-# (The task's inject-icm-to-containerfile only acts on a cachi2 prefetch SBOM: skipped.)
+
+# ---- inject-icm-to-containerfile: content sets from the prefetch SBOM ------------------
+# inject-icm.sh (see the header) as the task runs it: [-c] CONTAINERFILE PREFETCH_SBOM DIR.
+# It writes content-sets.json into DIR (the context) and appends COPY lines; without the
+# SBOM (nothing prefetched) it does nothing.
+inject_icm() {
+  local compat=false
+  if [ "$1" = -c ]; then
+    compat=true
+    shift
+  fi
+  local containerfile=$1 prefetch_sbom=$2 icm_output_location=$3/content-sets.json content_set
+  [ -f "$prefetch_sbom" ] || return 0
+  cat >"$icm_output_location" <<EOF
+{
+    "metadata": {
+	"icm_version": 1,
+	"icm_spec": "https://raw.githubusercontent.com/containerbuildsystem/atomic-reactor/master/atomic_reactor/schemas/content_manifest.json",
+	"image_layer_index": 0
+    },
+    "from_dnf_hint": true,
+    "content_sets": []
+}
+
+EOF
+  while IFS='' read -r content_set; do
+    if [ "$content_set" != "" ]; then
+      "$JQ" --arg content_set "$content_set" '.content_sets += [$content_set]' "$icm_output_location" >"$work/content-sets.json.tmp"
+      mv "$work/content-sets.json.tmp" "$icm_output_location"
+    fi
+  done <<<"$(
+    # shellcheck disable=SC2016 # jq, not the shell
+    "$JQ" -r '
+        if .bomFormat == "CycloneDX" then
+            .components[].purl
+        else
+            .packages[].externalRefs[]? | select(.referenceType == "purl") | .referenceLocator
+        end' "$prefetch_sbom" |
+      grep -o -P '(?<=repository_id=).*(?=(&|$))' |
+      sort -u
+  )"
+  cat "$icm_output_location" >&2
+  {
+    echo
+    echo "COPY content-sets.json /usr/share/buildinfo/content-sets.json"
+    echo
+    if [ "$compat" = true ]; then
+      echo "COPY content-sets.json /root/buildinfo/content_manifests/content-sets.json"
+      echo
+    fi
+  } >>"$containerfile"
+}
+if [ -n "$CACHI2_DIR" ] && [ "$SKIP_INJECTIONS" = "false" ]; then
+  icm_opts=()
+  [ "$ICM_KEEP_COMPAT_LOCATION" = "true" ] && icm_opts+=(-c)
+  inject_icm "${icm_opts[@]}" "$cf_copy" "$CACHI2_DIR/output/bom.json" "$ctx_dir"
+fi
 
 # ---- arguments: build args, env, labels, annotations -----------------------------------
 build_args=() env_vars=() extra_labels=() extra_annotations=()
@@ -297,6 +387,10 @@ base_images=$("$JQ" -r '.Stages[] | select(.From | .Stage or .Scratch | not)
 buildah_args=()
 if [ "$HERMETIC" == "true" ]; then
   buildah_args+=(--pull=never)
+  # The task pulls every base image before its build with no network.
+  for image in $base_images; do
+    bah pull "${policy[@]}" "$image" >&2
+  done
 fi
 [ -n "$TARGET_STAGE" ] && buildah_args+=("--target=$TARGET_STAGE")
 if [ -n "$BUILD_ARGS_FILE" ] && [ "$expands_build_args_file" = false ]; then
@@ -321,11 +415,44 @@ fi
 [ "$OMIT_HISTORY" == "true" ] && buildah_args+=(--omit-history)
 
 volume_mounts=()
-# Yum repository files kept in git are copied out of the source and mounted.
+repos=$work/fetched.repos.d # the task's YUM_REPOS_D_FETCHED
+# ---- prefetched content: the task's block, verbatim but for /tmp/cachi2 -----------------
+if [ -n "$CACHI2_DIR" ] && [ -f "$CACHI2_DIR/cachi2.env" ]; then
+  log "Prefetched content will be made available"
+  cp -r "$CACHI2_DIR" "$work/cachi2"
+  chmod -R go+rwX "$work/cachi2"
+  RPM_PREFETCH_DIR="$work/cachi2/output/deps/rpm"
+  if [ "$rpm_arch_filter" = true ] && [ -d "$RPM_PREFETCH_DIR" ] && [ "$(find "$RPM_PREFETCH_DIR" | wc -l)" -gt 1 ]; then
+    PREFETCH_ARCH="$(uname -m)"
+    for path in "$RPM_PREFETCH_DIR"/*; do
+      if [ "$(basename "$path")" != "$PREFETCH_ARCH" ]; then
+        log "Removing: $path"
+        rm -rf "$path"
+      fi
+    done
+  fi
+  volume_mounts+=(--volume "$work/cachi2:/cachi2")
+  # Read in the whole file, then for each RUN ... line insert the cachi2.env command *after*
+  # any options like --mount (GNU sed: \s, \n and the M flag).
+  sed -E -i \
+    -e 'H;1h;$!d;x' \
+    -e 's@^\s*(run((\s|\\\n)+-\S+)*(\s|\\\n)+)@\1. /cachi2/cachi2.env \&\& \\\n    @igM' \
+    "$cf_copy"
+  prefetched_repo_for_my_arch="$work/cachi2/output/deps/rpm/$(uname -m)/repos.d/cachi2.repo"
+  if [ -f "$prefetched_repo_for_my_arch" ]; then
+    mkdir -p "$repos"
+    if [ ! -f "$repos/cachi2.repo" ]; then
+      cp "$prefetched_repo_for_my_arch" "$repos"
+    fi
+  fi
+fi
+# Yum repository files kept in git are copied out of the source (over a prefetched
+# cachi2.repo of the same name) and the folder is mounted.
 if [ -d "$SOURCE_DIR/$YUM_REPOS_D_SRC" ]; then
-  repos=$work/fetched.repos.d
   mkdir -p "$repos"
   cp -r "$SOURCE_DIR/$YUM_REPOS_D_SRC"/* "$repos"
+fi
+if [ -d "$repos" ]; then
   chmod -R go+rwX "$repos"
   volume_mounts+=(--volume "$repos:$YUM_REPOS_D_TARGET")
 fi

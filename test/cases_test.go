@@ -23,6 +23,9 @@ type e2eCase struct {
 	kbc          bool   // built as task 0.10 does, by konflux-build-cli (REBUILD_KBC)
 	task         world.TaskRun
 	testdata     string // the fixture folder under testdata, when not the case's name
+	// tamperPrefetch is a prefetched file (under deps/generic) changed after its checksum
+	// check (world.Build.TamperPrefetch).
+	tamperPrefetch string
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -184,6 +187,20 @@ var cases = []e2eCase{
 			"SKIP_UNUSED_STAGES":        "false",
 			"WORKINGDIR_MOUNT":          "/run/src",
 			"INHERIT_BASE_IMAGE_LABELS": "false",
+		},
+		reproducible: true,
+	},
+	{
+		// A hermetic build of prefetched content (task 0.8 after prefetch-dependencies-oci-ta
+		// 0.2): the world's stand-in for Hermeto's generic package manager fetches what
+		// artifacts.lock.yaml lists from the world's file server; the build mounts it at
+		// /cachi2, sources cachi2.env before every RUN (the task's sed) and copies
+		// content-sets.json in (inject-icm-to-containerfile, from the prefetch SBOM).
+		name: "hermetic-generic",
+		params: world.Params{
+			"DOCKERFILE":     "Containerfile",
+			"PREFETCH_INPUT": `{"type":"generic","path":"."}`,
+			"HERMETIC":       "true",
 		},
 		reproducible: true,
 	},

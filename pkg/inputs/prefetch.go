@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker/reference"
-	"go.podman.io/image/v5/pkg/blobinfocache/none"
 	"go.podman.io/image/v5/types"
 )
 
@@ -27,20 +27,11 @@ func FetchPrefetched(ctx context.Context, sys *types.SystemContext, artifact, di
 	if err != nil {
 		return fmt.Errorf("CACHI2_ARTIFACT: %w", err)
 	}
-	ref, err := reference.WithDigest(repo, want)
-	if err != nil {
-		return err
-	}
 	return retry(ctx, retries.requestTimeout, func(ctx context.Context) error {
 		if err := os.RemoveAll(dir); err != nil {
 			return finalError{err}
 		}
-		src, err := openSource(ctx, WithRegistriesConf(sys), ref)
-		if err != nil {
-			return err
-		}
-		defer src.Close()
-		rc, _, err := src.GetBlob(ctx, types.BlobInfo{Digest: want, Size: -1}, none.NoCache)
+		rc, err := openBlob(ctx, WithRegistriesConf(sys), repo, want)
 		if err != nil {
 			return fmt.Errorf("%w: fetching the prefetched content %s: %w", ErrUnavailable, artifact, err)
 		}
@@ -56,21 +47,12 @@ func SavePrefetched(ctx context.Context, sys *types.SystemContext, artifact, lay
 	if err != nil {
 		return fmt.Errorf("CACHI2_ARTIFACT: %w", err)
 	}
-	ref, err := reference.WithDigest(repo, want)
-	if err != nil {
-		return err
-	}
 	dst := filepath.Join(layout, "blobs", want.Algorithm().String(), want.Encoded())
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
 	return retry(ctx, retries.requestTimeout, func(ctx context.Context) error {
-		src, err := openSource(ctx, WithRegistriesConf(sys), ref)
-		if err != nil {
-			return err
-		}
-		defer src.Close()
-		rc, _, err := src.GetBlob(ctx, types.BlobInfo{Digest: want, Size: -1}, none.NoCache)
+		rc, err := openBlob(ctx, WithRegistriesConf(sys), repo, want)
 		if err != nil {
 			return fmt.Errorf("%w: fetching the prefetched content %s: %w", ErrUnavailable, artifact, err)
 		}
@@ -180,4 +162,27 @@ func writeEntry(to string, r io.Reader, mode os.FileMode) error {
 		return err
 	}
 	return os.Chmod(to, mode)
+}
+
+// openBlob GETs a blob by digest from repo's registry. containers/image reads blobs of an
+// image whose manifest it read first; a trusted artifact is named by its blob's digest alone.
+func openBlob(ctx context.Context, sys *types.SystemContext, repo reference.Named, d digest.Digest) (io.ReadCloser, error) {
+	c, bases, err := newRegistryClient(sys, repo)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, base := range bases {
+		u := base + "/blobs/" + d.String()
+		resp, err := c.get(ctx, u, "*/*")
+		if err == nil && resp.StatusCode == http.StatusOK {
+			return resp.Body, nil
+		}
+		if err == nil {
+			resp.Body.Close()
+			return nil, statusError{u, resp.StatusCode}
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
 }

@@ -63,35 +63,13 @@ func referrersByTagSchema(ctx context.Context, sys *types.SystemContext, named r
 // listReferrers returns the descriptors in the OCI referrers index of subject in named's
 // repository.
 func listReferrers(ctx context.Context, sys *types.SystemContext, named reference.Named, subject digest.Digest) ([]imgspecv1.Descriptor, error) {
-	host := reference.Domain(named)
-	if host == "docker.io" {
-		host = "registry-1.docker.io"
-	}
-	insecure := sys != nil && sys.DockerInsecureSkipTLSVerify == types.OptionalBoolTrue
-	if reg, err := sysregistriesv2.FindRegistry(sys, named.Name()); err != nil {
-		return nil, fmt.Errorf("reading registries configuration: %w", err)
-	} else if reg != nil && reg.Insecure {
-		insecure = true
-	}
-	creds, err := config.GetCredentials(sys, reference.Domain(named))
+	c, bases, err := newRegistryClient(sys, named)
 	if err != nil {
-		return nil, fmt.Errorf("reading credentials for %s: %w", host, err)
-	}
-	c := &registryClient{
-		http: &http.Client{Transport: &http.Transport{
-			Proxy:           http.ProxyFromEnvironment,
-			TLSClientConfig: &tls.Config{InsecureSkipVerify: insecure},
-		}},
-		creds: creds,
-		scope: "repository:" + reference.Path(named) + ":pull",
-	}
-	schemes := []string{"https"}
-	if insecure {
-		schemes = append(schemes, "http")
+		return nil, err
 	}
 	var errs []error
-	for _, scheme := range schemes {
-		u := scheme + "://" + host + "/v2/" + reference.Path(named) + "/referrers/" + subject.String()
+	for _, base := range bases {
+		u := base + "/referrers/" + subject.String()
 		descs, err := c.referrers(ctx, u)
 		if err == nil {
 			return descs, nil
@@ -103,6 +81,39 @@ func listReferrers(ctx context.Context, sys *types.SystemContext, named referenc
 		}
 	}
 	return nil, fmt.Errorf("%w: listing referrers of %s@%s: %w", ErrUnavailable, named, subject, errors.Join(errs...))
+}
+
+// newRegistryClient is a client for named's repository, with registries.conf's insecure
+// setting and the credentials containers/image would use, and the repository's API URLs to
+// try in turn (https, then http for an insecure registry).
+func newRegistryClient(sys *types.SystemContext, named reference.Named) (*registryClient, []string, error) {
+	host := reference.Domain(named)
+	if host == "docker.io" {
+		host = "registry-1.docker.io"
+	}
+	insecure := sys != nil && sys.DockerInsecureSkipTLSVerify == types.OptionalBoolTrue
+	if reg, err := sysregistriesv2.FindRegistry(sys, named.Name()); err != nil {
+		return nil, nil, fmt.Errorf("reading registries configuration: %w", err)
+	} else if reg != nil && reg.Insecure {
+		insecure = true
+	}
+	creds, err := config.GetCredentials(sys, reference.Domain(named))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading credentials for %s: %w", host, err)
+	}
+	c := &registryClient{
+		http: &http.Client{Transport: &http.Transport{
+			Proxy:           http.ProxyFromEnvironment,
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: insecure},
+		}},
+		creds: creds,
+		scope: "repository:" + reference.Path(named) + ":pull",
+	}
+	bases := []string{"https://" + host + "/v2/" + reference.Path(named)}
+	if insecure {
+		bases = append(bases, "http://"+host+"/v2/"+reference.Path(named))
+	}
+	return c, bases, nil
 }
 
 type statusError struct {

@@ -198,8 +198,13 @@ func checkPrefetch(t Task, p *Profile) []string {
 		out = append(out, fmt.Sprintf("CACHI2_ARTIFACT %q is not oci:<repository>@sha256:<64 lowercase hex>", t.Cachi2Artifact))
 	}
 	if p != nil {
-		if _, ok := p.rules.(kbc); ok {
+		switch r := p.rules.(type) {
+		case kbc:
 			out = append(out, "PREFETCH_INPUT is set: konflux-build-cli's prefetch injection (task 0.10 on) is not replayed")
+		case script:
+			if !t.SkipInjections && !r.icmInjection.applies(t.Started) {
+				out = append(out, "PREFETCH_INPUT is set and the TaskRun started before 2025-08-18 (0.4's efddcd82): the content-sets.json of its prefetched content is not replayed")
+			}
 		}
 	}
 	pkgs, err := ParsePrefetchInput(t.PrefetchInput)

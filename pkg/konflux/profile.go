@@ -78,7 +78,7 @@ var profiles = []*Profile{
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: never, labelsParam: never, sbomLayerGone: never,
 			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
-			replayedFrom: since("2023-10-11T07:46:40Z")},
+			replayedFrom: since("2023-10-11T07:46:40Z"), icmInjection: never},
 	},
 	{
 		// 0.2 (from 2024-07-19) and 0.3 (from 2025-01-06, a copy of 0.2 then), both removed by
@@ -97,7 +97,7 @@ var profiles = []*Profile{
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: since("2024-09-27T11:40:30Z"), labelsParam: since("2024-10-11T18:07:56Z"),
 			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
-			sbomLayerGone: since("2024-11-29T13:34:57Z")},
+			sbomLayerGone: since("2024-11-29T13:34:57Z"), icmInjection: never},
 	},
 	{
 		// 0.4 (2025-02-06 to 2025-09-16). Until b170025a (2025-04-11) an icm step ran after
@@ -112,7 +112,7 @@ var profiles = []*Profile{
 		Name: "buildah/0.4", Tasks: scriptTasks, Versions: []string{"0.4"}, Formats: scriptFormats,
 		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
 			writesLabelsJSON: since("2025-09-01T13:33:01Z"), revisionLabel: since("2025-09-15T05:31:07Z"), ignoreFileCopy: never,
-			sshQuoting: since("2025-04-11T10:29:24Z")},
+			sshQuoting: since("2025-04-11T10:29:24Z"), icmInjection: since("2025-08-18T07:33:44Z")},
 	},
 	{
 		// 0.5 (2025-09-16 to 2025-10-13): labels.json to /root/buildinfo/ only, the created

@@ -69,6 +69,7 @@ type taskFiles struct {
 	buildContext  string // the folder of the injected files when they are a build context
 	cachi2        string // the copy of the prefetched content, "" when none
 	yumRepos      string // the yum repository files mounted over the image's, "" when none
+	icmLines      string // what inject-icm-to-containerfile appended to the Containerfile copy
 }
 
 // Invoke writes what the task writes (labels.json, a copy of the Containerfile with the
@@ -106,7 +107,7 @@ func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput
 	if err != nil {
 		return nil, err
 	}
-	cf = append([]byte{}, cf...)
+	cf = append(append([]byte{}, cf...), f.icmLines...)
 	if len(r.Injected) > 0 {
 		cf = append(cf, "\n"+strings.Join(r.Injected, "\n")+"\n"...)
 	}

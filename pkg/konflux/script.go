@@ -51,6 +51,10 @@ type script struct {
 	sbomLayerGone change
 	// replayedFrom: the TaskRuns before it ran a script this profile does not replay.
 	replayedFrom change
+	// icmInjection: with prefetched content, inject-icm-to-containerfile writes
+	// content-sets.json into the context and appends its COPY lines (0.4 from efddcd82);
+	// before, it went elsewhere or into a layer of its own: such builds are refused.
+	icmInjection change
 }
 
 // change is when a rule came into a task version: never, always (the zero value), or for
@@ -197,6 +201,15 @@ func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFile
 	var f taskFiles
 	if err := p.writeScriptPrefetch(dir, &f); err != nil {
 		return f, err
+	}
+	if f.cachi2 != "" && !p.Task.SkipInjections {
+		if !s.icmInjection.applies(p.Task.Started) {
+			return f, &Problem{KindPrefetched, "a build with prefetched content by a task before 2025-08-18 (0.4's efddcd82): its content-sets.json is not replayed"}
+		}
+		var err error
+		if f.icmLines, err = p.writeICM(); err != nil {
+			return f, err
+		}
 	}
 	if labelsJSON != nil {
 		if err := writeNewFile(filepath.Join(p.ContextDir, "labels.json"), labelsJSON); err != nil {

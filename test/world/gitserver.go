@@ -2,13 +2,15 @@ package world
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 )
 
-// startGit serves the bare repositories under <Dir>/git over smart HTTP with git http-backend.
+// startGit serves the bare repositories under <Dir>/git over smart HTTP with git http-backend,
+// and PrefetchFilesDir at FilesURL: what prefetch lock files download.
 func (w *World) startGit() error {
 	w.gitRoot = filepath.Join(w.Dir, "git")
 	if err := os.MkdirAll(w.gitRoot, 0o755); err != nil {
@@ -32,11 +34,20 @@ func (w *World) startGit() error {
 		InheritEnv: []string{"PATH"},
 		Stderr:     w.log,
 	}
-	w.gitServer = httptest.NewServer(handler)
+	mux := http.NewServeMux()
+	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(w.PrefetchFilesDir()))))
+	mux.Handle("/", handler)
+	w.gitServer = httptest.NewServer(mux)
 	return nil
 }
 
 // GitURL is the clone URL of the fixture repository name.
 func (w *World) GitURL(name string) string {
 	return w.gitServer.URL + "/" + name + ".git"
+}
+
+// FilesURL is the base URL of the files prefetch lock files download, without a trailing
+// slash: what FilesPlaceholder stands for.
+func (w *World) FilesURL() string {
+	return w.gitServer.URL + "/files"
 }

@@ -38,6 +38,12 @@ type TaskRun struct {
 // on the checkout source with the task parameters p, into store, with the buildah CLI at
 // buildah ("" for the world's default), as task run tr did. It returns the image ID.
 func (w *World) KonfluxBuild(ctx context.Context, source string, p Params, s Store, buildah string, tr TaskRun) (string, error) {
+	return w.KonfluxBuildPrefetched(ctx, source, "", p, s, buildah, tr)
+}
+
+// KonfluxBuildPrefetched is KonfluxBuild with cachi2, the prefetch task's CACHI2_ARTIFACT
+// restored as the build task's /var/workdir/cachi2 ("" for none).
+func (w *World) KonfluxBuildPrefetched(ctx context.Context, source, cachi2 string, p Params, s Store, buildah string, tr TaskRun) (string, error) {
 	if buildah == "" {
 		buildah = w.Tools.Buildah
 	}
@@ -53,6 +59,7 @@ func (w *World) KonfluxBuild(ctx context.Context, source string, p Params, s Sto
 		"BUILDAH_ROOT=" + s.Root,
 		"BUILDAH_RUNROOT=" + s.RunRoot,
 		"SIGNATURE_POLICY=" + w.Policy,
+		"CACHI2_DIR=" + cachi2,
 	}
 	for _, name := range []string{
 		"CONTEXT", "DOCKERFILE", "BUILD_ARGS_FILE", "TARGET_STAGE", "COMMIT_SHA", "SOURCE_URL",

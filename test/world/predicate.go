@@ -3,6 +3,7 @@ package world
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,6 +20,9 @@ type Run struct {
 	SBOMBlobURL     string
 	Started         time.Time
 	TaskVersion     string // the build task bundle's tag: "" for 0.8
+	// Prefetch is the prefetch-dependencies task's run, nil when the pipeline had no
+	// prefetch input (the task is then left out, as if it had not been in the pipeline).
+	Prefetch *Prefetched
 }
 
 type predicate struct {
@@ -90,6 +94,9 @@ const (
 	mobsterImage        = "quay.io/konflux-ci/mobster@sha256:2e00c2f0aeff55713150b51822013327ea0e0d75b8164a52f837fb297c17703d"
 	appstudioUtilsImage = "quay.io/konflux-ci/appstudio-utils@sha256:8bf633acc8d0addc1c7d47227f5052ad500de13e58950f153ece4a22d43002b7"
 	konfluxTestImage    = "quay.io/konflux-ci/konflux-test@sha256:6b2a7f0e4b4d1f5e0c3a8e9d2b1c0a9f8e7d6c5b4a39281706f5e4d3c2b1a090"
+	ubiMinimalImage     = "registry.access.redhat.com/ubi9/ubi-minimal@sha256:24650313873554b6ba16c1a1b6b9f9142604f6ab735113e1695faf2dd07fdede"
+	yqImage             = "quay.io/konflux-ci/yq@sha256:ac514eef5aef9f33615871cb19794edb8ad94dcb531b5065f4dc64ab1f5faae5"
+	hermetoImage        = "quay.io/konflux-ci/hermeto@sha256:a2677373a6e5bdec5f808c7761a856b93a2afa62bf002444c86932cbca29905c"
 )
 
 // Predicate is the Tekton Chains SLSA v0.2 predicate Konflux writes for r, as JSON.
@@ -98,6 +105,12 @@ func Predicate(r Run) ([]byte, error) {
 	repo, _ := splitTag(image)
 	at := func(d time.Duration) string { return r.Started.Add(d).UTC().Format(time.RFC3339) }
 	sourceArtifact := r.BuildParams.String("SOURCE_ARTIFACT")
+	cloneArtifact := sourceArtifact
+	buildAfter, buildStart := "clone-repository", 21*time.Second
+	if r.Prefetch != nil {
+		cloneArtifact = r.Prefetch.SourceIn
+		buildAfter, buildStart = "prefetch-dependencies", 51*time.Second
+	}
 
 	var p predicate
 	p.Builder = map[string]string{"id": "https://tekton.dev/chains/v2"}
@@ -138,14 +151,15 @@ func Predicate(r Run) ([]byte, error) {
 				{"url", "string", r.GitURL},
 				{"CHAINS-GIT_COMMIT", "string", r.Commit},
 				{"CHAINS-GIT_URL", "string", r.GitURL},
-				{"SOURCE_ARTIFACT", "string", sourceArtifact},
+				{"SOURCE_ARTIFACT", "string", cloneArtifact},
 			},
 		},
 		{
-			Name: "build-container", After: []string{"clone-repository"}, Ref: bundleRef("buildah-oci-ta", "task-buildah-oci-ta:"+cmpOr(r.TaskVersion, "0.8")+"@sha256:"+strings.Repeat("6", 64)),
-			StartedOn: at(21 * time.Second), FinishedOn: at(3 * time.Minute), Status: "Succeeded",
+			Name: "build-container", After: []string{buildAfter}, Ref: bundleRef("buildah-oci-ta", "task-buildah-oci-ta:"+cmpOr(r.TaskVersion, "0.8")+"@sha256:"+strings.Repeat("6", 64)),
+			StartedOn: at(buildStart), FinishedOn: at(3 * time.Minute), Status: "Succeeded",
 			Steps: []step{
-				scriptStep("use-trusted-artifact", trustedArtifacts, []string{"use", sourceArtifact + "=/var/workdir/source", "=/var/workdir/cachi2"}),
+				scriptStep("use-trusted-artifact", trustedArtifacts, []string{"use",
+					sourceArtifact + "=/var/workdir/source", r.BuildParams.String("CACHI2_ARTIFACT") + "=/var/workdir/cachi2"}),
 				scriptStep("build", r.BuildahImage, buildArguments(r.BuildParams)),
 				scriptStep("push", r.BuildahImage, nil),
 				scriptStep("sbom-syft-generate", taskRunnerImage, nil),
@@ -161,12 +175,19 @@ func Predicate(r Run) ([]byte, error) {
 			},
 		},
 	}
+	if r.Prefetch != nil {
+		p.BuildConfig.Tasks = slices.Insert(p.BuildConfig.Tasks, 2, prefetchTask(r.Prefetch, at))
+	}
 	p.Metadata = metadata{
 		BuildStartedOn: at(0), BuildFinishedOn: at(5 * time.Minute),
 		Completeness: map[string]bool{"parameters": false, "environment": false, "materials": false},
 	}
 	p.Materials = []material{{URI: "git+" + r.GitURL, Digest: map[string]string{"sha1": r.Commit}}}
-	for _, im := range []string{r.BuildahImage, gitCloneImage, trustedArtifacts} {
+	images := []string{r.BuildahImage, gitCloneImage, trustedArtifacts}
+	if r.Prefetch != nil {
+		images = append(images, hermetoImage)
+	}
+	for _, im := range images {
 		name, digest, _ := strings.Cut(im, "@sha256:")
 		p.Materials = append(p.Materials, material{URI: "oci://" + name, Digest: map[string]string{"sha256": digest}})
 	}
@@ -175,6 +196,36 @@ func Predicate(r Run) ([]byte, error) {
 		return nil, fmt.Errorf("encoding predicate for %s: %w", repo, err)
 	}
 	return append(out, '\n'), nil
+}
+
+// prefetchTask is the prefetch-dependencies task of the pipeline (prefetch-dependencies-oci-ta
+// 0.2, its steps and parameter defaults as of build-definitions 4197cdd2).
+func prefetchTask(pre *Prefetched, at func(time.Duration) string) task {
+	return task{
+		Name: "prefetch-dependencies", After: []string{"clone-repository"},
+		Ref:       bundleRef("prefetch-dependencies-oci-ta", "task-prefetch-dependencies-oci-ta:0.2@sha256:"+strings.Repeat("4", 64)),
+		StartedOn: at(21 * time.Second), FinishedOn: at(50 * time.Second), Status: "Succeeded",
+		Steps: []step{
+			scriptStep("skip-ta", ubiMinimalImage, nil),
+			scriptStep("use-trusted-artifact", trustedArtifacts, []string{"use", pre.SourceIn + "=/var/workdir/source"}),
+			scriptStep("sanitize-config-file-with-yq", yqImage, nil),
+			scriptStep("prefetch-dependencies", hermetoImage, nil),
+			scriptStep("create-trusted-artifact", trustedArtifacts, []string{"create", "--store", pre.Store,
+				"/tekton/results/SOURCE_ARTIFACT=/var/workdir/source", "/tekton/results/CACHI2_ARTIFACT=/var/workdir/cachi2"}),
+		},
+		Invocation: invocation{Parameters: map[string]string{
+			"input": pre.Input, "SOURCE_ARTIFACT": pre.SourceIn, "ociStorage": pre.Store,
+			"ACTIVATION_KEY": "activation-key", "caTrustConfigMapKey": "ca-bundle.crt", "caTrustConfigMapName": "trusted-ca",
+			"config-file-content": "", "dev-package-managers": "false", "log-level": "info", "mode": "strict",
+			"ociArtifactExpiresAfter": "",
+			// what the world's stand-in for Hermeto writes (the task's default is spdx)
+			"sbom-type": "cyclonedx",
+		}, Environment: map[string]any{}},
+		Results: []result{
+			{"CACHI2_ARTIFACT", "string", pre.Artifact},
+			{"SOURCE_ARTIFACT", "string", pre.SourceArtifact},
+		},
+	}
 }
 
 func (r Run) cloneParams(image string) map[string]string {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -33,6 +32,10 @@ type Build struct {
 	StepImage string
 	// SBOMImages, when set, changes what the SBOM records (input drift: see drift.go).
 	SBOMImages func([]StageImage) []StageImage
+	// TamperPrefetch, with PREFETCH_INPUT, is a prefetched file (its lock file name, under
+	// deps/generic) the prefetch changes after checking it: the build uses content that the
+	// commit's lock file does not describe.
+	TamperPrefetch string
 }
 
 // Published is an image as Konflux leaves it: pushed, SBOM attached, provenance attested.
@@ -45,6 +48,7 @@ type Published struct {
 	Params      Params // the build task parameters as recorded
 	StageImages []StageImage
 	SBOM        []byte
+	Prefetch    *Prefetched // the prefetch task's run, nil without PREFETCH_INPUT
 }
 
 // Publish does what Konflux does for b and returns the result.
@@ -71,6 +75,20 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 		"REWRITE_TIMESTAMP": "true",
 		"TLSVERIFY":         "false", // the loopback registry speaks plain HTTP
 	}).Overlay(w.substitute(b.Params))
+	if input := pub.Params.String("PREFETCH_INPUT"); input != "" {
+		if b.KBC {
+			return pub, fmt.Errorf("publishing %s: the world prefetches for task 0.8's script alone", b.Name)
+		}
+		// The pipeline gives the prefetch task the clone's SOURCE_ARTIFACT and the build task
+		// the prefetch task's SOURCE_ARTIFACT and CACHI2_ARTIFACT.
+		pre, err := w.Prefetch(ctx, source, input, image+".prefetch", pub.Params.String("SOURCE_ARTIFACT"), b.TamperPrefetch, dir)
+		if err != nil {
+			return pub, err
+		}
+		pub.Prefetch = pre
+		pub.Params["SOURCE_ARTIFACT"] = pre.SourceArtifact
+		pub.Params["CACHI2_ARTIFACT"] = pre.Artifact
+	}
 
 	store, err := w.NewStore("build-" + b.Name + "-")
 	if err != nil {
@@ -87,7 +105,11 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 		taskVersion = cmpOr(taskVersion, "0.10")
 		pub.BuildID, err = w.KBCBuild(ctx, source, pub.Params, store, buildah, taskVersion)
 	} else {
-		pub.BuildID, err = w.KonfluxBuild(ctx, source, pub.Params, store, buildah, b.Task)
+		cachi2 := ""
+		if pub.Prefetch != nil {
+			cachi2 = pub.Prefetch.Dir
+		}
+		pub.BuildID, err = w.KonfluxBuildPrefetched(ctx, source, cachi2, pub.Params, store, buildah, b.Task)
 	}
 	if err != nil {
 		return pub, err
@@ -130,7 +152,7 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	run := Run{
 		GitURL: gitURL, Commit: b.Commit, CommitTimestamp: timestamp, CloneParams: b.CloneParams,
 		BuildParams: pub.Params, BuildahImage: buildahImage, Digest: pub.Digest, SBOMBlobURL: sbomURL,
-		Started: time.Now().UTC().Truncate(time.Second), TaskVersion: taskVersion,
+		Started: time.Now().UTC().Truncate(time.Second), TaskVersion: taskVersion, Prefetch: pub.Prefetch,
 	}
 	if !b.Task.Started.IsZero() {
 		run.Started = b.Task.Started.UTC()
@@ -185,17 +207,18 @@ func (w *World) attest(ctx context.Context, dir, ref string, run Run, n int) err
 	return w.Attest(ctx, ref, path)
 }
 
-// substitute replaces the registry placeholder in parameter values.
+// substitute replaces the placeholders in parameter values.
 func (w *World) substitute(p Params) Params {
+	r := w.placeholders()
 	out := Params{}
 	for k, v := range p {
 		switch x := v.(type) {
 		case string:
-			out[k] = strings.ReplaceAll(x, RegistryPlaceholder, w.Registry)
+			out[k] = r.Replace(x)
 		case []string:
 			var a []string
 			for _, s := range x {
-				a = append(a, strings.ReplaceAll(s, RegistryPlaceholder, w.Registry))
+				a = append(a, r.Replace(s))
 			}
 			out[k] = a
 		default:

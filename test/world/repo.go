@@ -1,7 +1,6 @@
 package world
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -15,8 +14,16 @@ import (
 // RegistryPlaceholder is replaced by the registry's host:port in every fixture file.
 const RegistryPlaceholder = "@REGISTRY@"
 
+// FilesPlaceholder is replaced by FilesURL in every fixture file.
+const FilesPlaceholder = "@FILES@"
+
+// placeholders replaces both placeholders.
+func (w *World) placeholders() *strings.Replacer {
+	return strings.NewReplacer(RegistryPlaceholder, w.Registry, FilesPlaceholder, w.FilesURL())
+}
+
 // CreateRepo makes the bare repository name on the git server from the fixture tree src:
-// a copy of src with the placeholder substituted, changed by prepare (for what git cannot
+// a copy of src with the placeholders substituted, changed by prepare (for what git cannot
 // hold in this project's own tree), committed once on main at date. It returns the commit.
 func (w *World) CreateRepo(ctx context.Context, name, src string, prepare func(dir string) error, date time.Time) (string, error) {
 	work := filepath.Join(w.Dir, "work", name)
@@ -88,7 +95,7 @@ func commitEnv(date time.Time) []string {
 }
 
 // copyFixture copies src to dst with the modes git would give (0644, 0755) and the
-// registry placeholder replaced.
+// placeholders replaced.
 func (w *World) copyFixture(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -117,7 +124,7 @@ func (w *World) copyFixture(src, dst string) error {
 			if err != nil {
 				return err
 			}
-			data = bytes.ReplaceAll(data, []byte(RegistryPlaceholder), []byte(w.Registry))
+			data = []byte(w.placeholders().Replace(string(data)))
 			mode := fs.FileMode(0o644)
 			if info.Mode()&0o111 != 0 {
 				mode = 0o755

@@ -1,6 +1,6 @@
 // Package world starts, on loopback, what a Konflux build and a rebuild talk to: a registry,
-// a git smart-HTTP server, base images, and a publisher that builds, signs and attests images
-// the way Konflux does.
+// a git smart-HTTP server (also serving what prefetch lock files download), base images, and a
+// publisher that builds, signs and attests images the way Konflux does.
 package world
 
 import (
