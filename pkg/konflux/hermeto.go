@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -24,6 +23,10 @@ type PrefetchPackage struct {
 	Type     string `json:"type"`
 	Path     string `json:"path"`
 	Lockfile string `json:"lockfile"` // generic: another lock file than <path>/artifacts.lock.yaml
+	// pip: the requirements files, relative to Path (default requirements.txt and
+	// requirements-build.txt).
+	RequirementsFiles      []string `json:"requirements_files"`
+	RequirementsBuildFiles []string `json:"requirements_build_files"`
 }
 
 // ParsePrefetchInput reads PREFETCH_INPUT in the forms the prefetch task takes: a bare type
@@ -66,83 +69,63 @@ func ParsePrefetchInput(input string) ([]PrefetchPackage, error) {
 
 // checkedTypes are the package managers whose prefetched files are checked against the lock
 // files of the checkout.
-var checkedTypes = []string{"generic"}
+var checkedTypes = []string{"generic", "pip", "rpm"}
 
 // CheckPrefetched checks every file Hermeto fetched (under dir/output/deps) against the lock
-// files of the checkout at sourceDir: each locked file is there with the locked checksum, and
-// nothing else is. It returns how many files it checked; the error names the first file that
-// is not as locked (ErrPrefetchMismatch).
+// files of the checkout at sourceDir (prefetchLock), and the env file every RUN sources
+// against what Hermeto writes for those package managers. It returns how many files it
+// checked; the error names the first file that is not as locked (ErrPrefetchMismatch).
 func CheckPrefetched(sourceDir, input, dir string) (int, error) {
 	pkgs, err := ParsePrefetchInput(input)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrBadTask, err)
 	}
-	deps := filepath.Join(dir, "output", "deps")
-	for _, p := range pkgs {
-		if !slices.Contains(checkedTypes, p.Type) {
-			return 0, fmt.Errorf("%w: PREFETCH_INPUT has a %s package: its prefetched files cannot be checked (only %s)", ErrCannotReplay, p.Type, strings.Join(checkedTypes, ", "))
-		}
-	}
-	locked := map[string]string{} // path under deps -> "sha256:<hex>"
-	for _, p := range pkgs {
-		if err := lockedGeneric(sourceDir, p, locked); err != nil {
-			return 0, err
-		}
-	}
 	if len(pkgs) == 0 {
 		return 0, fmt.Errorf("%w: CACHI2_ARTIFACT is recorded and PREFETCH_INPUT names no package: nothing says which lock files to check", ErrCannotReplay)
 	}
+	lock := newPrefetchLock()
+	for _, p := range pkgs {
+		if err := lock.add(sourceDir, p); err != nil {
+			return 0, err
+		}
+	}
+	if err := checkEnvFile(filepath.Join(dir, "cachi2.env"), pkgs); err != nil {
+		return 0, err
+	}
+	deps := filepath.Join(dir, "output", "deps")
 	n := 0
 	err = filepath.WalkDir(deps, func(file string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if os.IsNotExist(err) && file == deps && len(locked) == 0 {
+			if os.IsNotExist(err) && file == deps {
 				return nil
 			}
 			return fmt.Errorf("%w: reading the prefetched files: %w", ErrBadTask, err)
 		}
-		rel, _ := filepath.Rel(deps, file)
-		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
 			return nil
 		}
-		want, ok := locked[rel]
-		if !ok {
-			return fmt.Errorf("%w: prefetched file deps/%s is in no lock file of the commit", ErrPrefetchMismatch, rel)
-		}
-		delete(locked, rel)
-		n++
+		rel, _ := filepath.Rel(deps, file)
+		rel = filepath.ToSlash(rel)
 		if !d.Type().IsRegular() {
 			return fmt.Errorf("%w: prefetched file deps/%s is not a regular file", ErrPrefetchMismatch, rel)
 		}
-		got, err := fileSHA256(file)
-		if err != nil {
-			return err
-		}
-		if got != want {
-			return fmt.Errorf("%w: prefetched file deps/%s has %s, the lock file says %s", ErrPrefetchMismatch, rel, got, want)
-		}
-		return nil
+		n++
+		return lock.check(rel, file)
 	})
 	if err != nil {
 		return 0, err
 	}
-	for _, rel := range slices.Sorted(maps.Keys(locked)) {
-		return 0, fmt.Errorf("%w: deps/%s is locked but was not prefetched", ErrPrefetchMismatch, rel)
+	if missing := lock.missing(); missing != "" {
+		return 0, fmt.Errorf("%w: deps/%s is locked but was not prefetched", ErrPrefetchMismatch, missing)
 	}
 	return n, nil
 }
 
-// lockedGeneric adds the files of a generic package's artifacts.lock.yaml to locked.
-func lockedGeneric(sourceDir string, p PrefetchPackage, locked map[string]string) error {
-	// Hermeto reads a lockfile given relative to the package's path.
-	rel := path.Join(p.Path, cmpOr(p.Lockfile, "artifacts.lock.yaml"))
-	if path.IsAbs(p.Lockfile) || path.IsAbs(p.Path) || rel == ".." || strings.HasPrefix(rel, "../") {
-		return fmt.Errorf("%w: PREFETCH_INPUT's generic lock file %s is not in the checkout", ErrBadTask, rel)
-	}
-	lockfile := filepath.Join(sourceDir, rel)
-	data, err := os.ReadFile(lockfile)
+// addGeneric adds the files of a generic package's artifacts.lock.yaml.
+func (l *prefetchLock) addGeneric(sourceDir string, p PrefetchPackage) error {
+	lockfile, data, err := readLockFile(sourceDir, p, cmpOr(p.Lockfile, "artifacts.lock.yaml"))
 	if err != nil {
-		return fmt.Errorf("%w: generic lock file: %w", ErrBadTask, err)
+		return err
 	}
 	var lock struct {
 		Artifacts []struct {
@@ -163,7 +146,7 @@ func lockedGeneric(sourceDir string, p PrefetchPackage, locked map[string]string
 		if alg != "sha256" || len(sum) != 64 {
 			return fmt.Errorf("%w: %s: %s has checksum %q: only sha256 is checked", ErrCannotReplay, filepath.Base(lockfile), name, a.Checksum)
 		}
-		locked[path.Join("generic", path.Clean("/" + name)[1:])] = "sha256:" + strings.ToLower(sum)
+		l.files[path.Join("generic", path.Clean("/" + name)[1:])] = "sha256:" + strings.ToLower(sum)
 	}
 	return nil
 }

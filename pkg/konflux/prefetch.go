@@ -31,16 +31,34 @@ func (p *Prepared) hasPrefetch() bool {
 // yum repository files: `cp -r` of the prefetch folder and `chmod -R go+rwX` of the copy,
 // mounted at /cachi2; the repos.d files kept in git copied into fetched.repos.d, mounted over
 // YUM_REPOS_D_TARGET.
-func (p *Prepared) writeScriptPrefetch(dir string, f *taskFiles) error {
+func (p *Prepared) writeScriptPrefetch(dir, arch string, archFilter bool, f *taskFiles) error {
+	fetched := filepath.Join(dir, "fetched.repos.d")
 	if p.hasPrefetch() {
 		f.cachi2 = filepath.Join(dir, "cachi2")
 		if err := copyTree(p.Prefetched, f.cachi2); err != nil {
 			return fmt.Errorf("copying the prefetched content: %w", err)
 		}
+		rpms := filepath.Join(f.cachi2, "output", "deps", "rpm")
+		if entries, err := os.ReadDir(rpms); err == nil && archFilter {
+			for _, e := range entries { // the RPMs of the other architectures
+				if e.Name() != arch {
+					if err := os.RemoveAll(filepath.Join(rpms, e.Name())); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		repo := filepath.Join(rpms, arch, "repos.d", "cachi2.repo")
+		if _, err := os.Stat(repo); err == nil {
+			if err := copyTree(repo, filepath.Join(fetched, "cachi2.repo")); err != nil {
+				return err
+			}
+			f.yumRepos = fetched
+		}
 	}
 	src := filepath.Join(p.SourceDir, cmpOr(p.Task.YumReposDSrc, "repos.d"))
 	if st, err := os.Stat(src); err == nil && st.IsDir() {
-		f.yumRepos = filepath.Join(dir, "fetched.repos.d")
+		f.yumRepos = fetched
 		if err := copyTree(src, f.yumRepos); err != nil {
 			return fmt.Errorf("copying %s: %w", p.Task.YumReposDSrc, err)
 		}
@@ -130,7 +148,10 @@ func copyFile(from, to string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err := os.MkdirAll(filepath.Dir(to), 0o777); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

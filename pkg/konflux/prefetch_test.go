@@ -113,8 +113,8 @@ func TestCheckPrefetched(t *testing.T) {
 		})
 	}
 	dir := writeTree(t, map[string]string{"cachi2.env": "\n"})
-	if _, err := CheckPrefetched(dir, `{"type":"pip"}`, dir); !errors.Is(err, ErrCannotReplay) {
-		t.Errorf("pip: %v, want ErrCannotReplay", err)
+	if _, err := CheckPrefetched(dir, `{"type":"gomod"}`, dir); !errors.Is(err, ErrCannotReplay) {
+		t.Errorf("gomod: %v, want ErrCannotReplay", err)
 	}
 	if _, err := CheckPrefetched(dir, `{"type":"generic","path":"../x"}`, dir); !errors.Is(err, ErrBadTask) {
 		t.Errorf("a lock file out of the checkout: %v, want ErrBadTask", err)
@@ -130,7 +130,8 @@ func TestScriptPrefetchFiles(t *testing.T) {
 		"repos.d/my.repo":     "[my]\n",
 		"artifacts.lock.yaml": "artifacts: []\n",
 	})
-	prefetched := writeTree(t, map[string]string{"cachi2.env": "\n", "output/deps/generic/tool": "#!/bin/sh\n"})
+	prefetched := writeTree(t, map[string]string{"cachi2.env": "\n", "output/deps/generic/tool": "#!/bin/sh\n",
+		"output/deps/rpm/x86_64/repos.d/cachi2.repo": "[base]\n", "output/deps/rpm/aarch64/base/a.rpm": "arm"})
 	if err := os.Chmod(filepath.Join(prefetched, "output/deps/generic/tool"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -156,8 +157,13 @@ func TestScriptPrefetchFiles(t *testing.T) {
 			t.Errorf("%s: %v, mode %v, want %v", file, err, st.Mode().Perm(), mode)
 		}
 	}
-	if data, err := os.ReadFile(filepath.Join(repos, "my.repo")); err != nil || string(data) != "[my]\n" {
-		t.Errorf("my.repo: %q, %v", data, err)
+	for file, body := range map[string]string{"my.repo": "[my]\n", "cachi2.repo": "[base]\n"} {
+		if data, err := os.ReadFile(filepath.Join(repos, file)); err != nil || string(data) != body {
+			t.Errorf("fetched.repos.d/%s: %q, %v", file, data, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cachi2, "output/deps/rpm/aarch64")); !os.IsNotExist(err) {
+		t.Errorf("the RPMs of another architecture are left in the copy (0.8's filter): %v", err)
 	}
 	cf, _ := os.ReadFile(filepath.Join(inv.dir, "Containerfile"))
 	if !strings.HasPrefix(string(cf), "FROM scratch\nRUN . /cachi2/cachi2.env && \\\n    true\n") {
@@ -168,4 +174,57 @@ func TestScriptPrefetchFiles(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestCheckPrefetchedPipRPM: pip files are checked against the requirements files' hashes,
+// RPMs against rpms.lock.yaml wherever Hermeto put them by repoid, the metadata Hermeto
+// generates is let through (a repository file only when it names prefetched folders), and
+// the env file must be what Hermeto writes.
+func TestCheckPrefetchedPipRPM(t *testing.T) {
+	const whl, rpm = "wheel bytes", "rpm bytes"
+	src := writeTree(t, map[string]string{
+		"py/requirements.txt": "# pinned\nrequests==2.0 \\\n    --hash=sha256:" + sha256Hex(whl) + " \\\n    --hash=sha256:" + strings.Repeat("0", 64) + "\n",
+		"rpms.lock.yaml":      "lockfileVersion: 1\narches:\n  - arch: x86_64\n    packages:\n      - url: https://repo.example/Packages/t/tool-1.0.rpm\n        repoid: base\n        checksum: sha256:" + sha256Hex(rpm) + "\n",
+	})
+	const input = `[{"type":"pip","path":"py"},{"type":"rpm"}]`
+	const env = "export PIP_FIND_LINKS=/cachi2/output/deps/pip\nexport PIP_NO_INDEX=true\n"
+	good := map[string]string{
+		"cachi2.env": env,
+		"output/deps/pip/requests-2.0-py3-none-any.whl":   whl,
+		"output/deps/rpm/x86_64/base/tool-1.0.rpm":        rpm,
+		"output/deps/rpm/x86_64/base/repodata/repomd.xml": "<repomd/>",
+		"output/deps/rpm/x86_64/repos.d/cachi2.repo":      "[base]\nbaseurl = file:///cachi2/output/deps/rpm/x86_64/base\ngpgcheck = 1\n",
+	}
+	for name, tc := range map[string]struct {
+		change map[string]string
+		want   string
+	}{
+		"as locked":            {},
+		"another wheel":        {change: map[string]string{"output/deps/pip/evil.whl": "evil"}, want: "deps/pip/evil.whl has sha256:"},
+		"a tampered rpm":       {change: map[string]string{"output/deps/rpm/x86_64/base/tool-1.0.rpm": "evil"}, want: "deps/rpm/x86_64/base/tool-1.0.rpm has sha256:"},
+		"an unlocked rpm":      {change: map[string]string{"output/deps/rpm/x86_64/base/other.rpm": rpm}, want: "other.rpm is in no lock file"},
+		"a remote repo":        {change: map[string]string{"output/deps/rpm/x86_64/repos.d/cachi2.repo": "[x]\nbaseurl = https://evil.example/\n"}, want: "names the repository https://evil.example/"},
+		"an env file more":     {change: map[string]string{"cachi2.env": env + "export PATH=/evil\n"}, want: "cachi2.env, which every RUN sources"},
+		"a locked rpm missing": {change: map[string]string{"output/deps/rpm/x86_64/base/tool-1.0.rpm": ""}, want: "deps/rpm/x86_64/tool-1.0.rpm is locked but was not prefetched"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tree := map[string]string{}
+			for f, body := range good {
+				tree[f] = body
+			}
+			for f, body := range tc.change {
+				tree[f] = body
+				if body == "" {
+					delete(tree, f)
+				}
+			}
+			_, err := CheckPrefetched(src, input, writeTree(t, tree))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("CheckPrefetched: %v", err)
+			case tc.want != "" && (!errors.Is(err, ErrPrefetchMismatch) || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("CheckPrefetched: %v, want ErrPrefetchMismatch with %q", err, tc.want)
+			}
+		})
+	}
 }

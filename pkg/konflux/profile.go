@@ -78,7 +78,7 @@ var profiles = []*Profile{
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: never, labelsParam: never, sbomLayerGone: never,
 			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
-			replayedFrom: since("2023-10-11T07:46:40Z"), icmInjection: never},
+			replayedFrom: since("2023-10-11T07:46:40Z"), icmInjection: never, rpmArchFilter: never},
 	},
 	{
 		// 0.2 (from 2024-07-19) and 0.3 (from 2025-01-06, a copy of 0.2 then), both removed by
@@ -97,7 +97,7 @@ var profiles = []*Profile{
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: since("2024-09-27T11:40:30Z"), labelsParam: since("2024-10-11T18:07:56Z"),
 			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
-			sbomLayerGone: since("2024-11-29T13:34:57Z"), icmInjection: never},
+			sbomLayerGone: since("2024-11-29T13:34:57Z"), icmInjection: never, rpmArchFilter: never},
 	},
 	{
 		// 0.4 (2025-02-06 to 2025-09-16). Until b170025a (2025-04-11) an icm step ran after
@@ -112,7 +112,7 @@ var profiles = []*Profile{
 		Name: "buildah/0.4", Tasks: scriptTasks, Versions: []string{"0.4"}, Formats: scriptFormats,
 		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
 			writesLabelsJSON: since("2025-09-01T13:33:01Z"), revisionLabel: since("2025-09-15T05:31:07Z"), ignoreFileCopy: never,
-			sshQuoting: since("2025-04-11T10:29:24Z"), icmInjection: since("2025-08-18T07:33:44Z")},
+			sshQuoting: since("2025-04-11T10:29:24Z"), icmInjection: since("2025-08-18T07:33:44Z"), rpmArchFilter: never},
 	},
 	{
 		// 0.5 (2025-09-16 to 2025-10-13): labels.json to /root/buildinfo/ only, the created
@@ -121,20 +121,20 @@ var profiles = []*Profile{
 		// tell which.
 		Name: "buildah/0.5", Tasks: scriptTasks, Versions: []string{"0.5"}, Formats: scriptFormats,
 		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
-			ignoreFileCopy: since("2025-09-16T16:26:12Z")},
+			ignoreFileCopy: since("2025-09-16T16:26:12Z"), rpmArchFilter: never},
 	},
 	{
 		// 0.6 (2025-10-10 to 2026-01-22): labels.json to /usr/share/buildinfo/ from fb0f7048;
 		// SOURCE_DATE_EPOCH, REWRITE_TIMESTAMP, OMIT_HISTORY, SKIP_INJECTIONS from
 		// 2025-11-04/05 (parameters: recorded or not).
 		Name: "buildah/0.6", Tasks: scriptTasks, Versions: []string{"0.6"}, Formats: scriptFormats,
-		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: since("2025-10-29T21:02:22Z")},
+		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: since("2025-10-29T21:02:22Z"), rpmArchFilter: never},
 	},
 	{
 		// 0.7 (2025-11-21 to 2026-01-29): the created label always from 0.7.1 (f47a8c70).
 		// Its image ran buildah 1.41.4, then 1.41.5.
 		Name: "buildah/0.7", Tasks: scriptTasks, Versions: []string{"0.7"}, Formats: scriptFormats,
-		rules: script{createdAlways: since("2025-11-26T01:17:45Z"), buildArgFileFlag: never, usrShareBuildinfo: always},
+		rules: script{createdAlways: since("2025-11-26T01:17:45Z"), buildArgFileFlag: never, usrShareBuildinfo: always, rpmArchFilter: never},
 	},
 	{
 		// 0.8 (from 2026-01-27) added ENV_VARS and passes BUILD_ARGS_FILE as a flag from
@@ -142,7 +142,8 @@ var profiles = []*Profile{
 		// buildah 1.42.2).
 		Name: "buildah/0.8", Tasks: scriptTasks, Versions: []string{"0.8", "0.9"}, Formats: scriptFormats,
 		Buildah: map[string]string{"0.8": "1.42.2", "0.9": "1.42.2"},
-		rules:   script{createdAlways: always, buildArgFileFlag: since("2026-02-16T16:22:27Z"), usrShareBuildinfo: always},
+		rules: script{createdAlways: always, buildArgFileFlag: since("2026-02-16T16:22:27Z"), usrShareBuildinfo: always,
+			rpmArchFilter: since("2026-02-11T12:04:20Z")},
 	},
 	{
 		// 0.10 and 0.11 run konflux-build-cli; 0.12 adds stage labels (CONTEXTUALIZE_SBOM),

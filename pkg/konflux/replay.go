@@ -78,7 +78,7 @@ type taskFiles struct {
 // InheritedLabelsFrom names (nil when it names none); in.Stages and in.AnnotationsFile are
 // taken from the checkout.
 func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput) (_ *Invocation, err error) {
-	in.Stages = p.File.Stages
+	in.Stages, p.arch = p.File.Stages, in.Arch
 	in.AnnotationsFile = ""
 	if p.Task.AnnotationsFile != "" {
 		if data, err := os.ReadFile(filepath.Join(p.SourceDir, p.Task.AnnotationsFile)); err == nil {

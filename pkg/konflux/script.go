@@ -55,6 +55,9 @@ type script struct {
 	// content-sets.json into the context and appends its COPY lines (0.4 from efddcd82);
 	// before, it went elsewhere or into a layer of its own: such builds are refused.
 	icmInjection change
+	// rpmArchFilter: the prefetched RPMs of the other architectures are removed from the
+	// copy before the build (0.8 from c67d0f6b).
+	rpmArchFilter change
 }
 
 // change is when a rule came into a task version: never, always (the zero value), or for
@@ -199,7 +202,7 @@ func (script) labelsJSON(base map[string]string, r Replay) []byte {
 // the injected files let in.
 func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
 	var f taskFiles
-	if err := p.writeScriptPrefetch(dir, &f); err != nil {
+	if err := p.writeScriptPrefetch(dir, p.arch, s.rpmArchFilter.applies(p.Task.Started), &f); err != nil {
 		return f, err
 	}
 	if f.cachi2 != "" && !p.Task.SkipInjections {
