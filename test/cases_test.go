@@ -205,6 +205,17 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		// Hermeto's pip package manager: a URL requirement with its hash, from the world's file
+		// server, in deps/pip; cachi2.env exports PIP_FIND_LINKS and PIP_NO_INDEX to every RUN.
+		name: "hermetic-pip",
+		params: world.Params{
+			"DOCKERFILE":     "Containerfile",
+			"PREFETCH_INPUT": `{"type":"pip","path":"."}`,
+			"HERMETIC":       "true",
+		},
+		reproducible: true,
+	},
+	{
 		name:         "clock",
 		params:       world.Params{"DOCKERFILE": "Containerfile"},
 		reproducible: false,

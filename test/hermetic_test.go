@@ -67,6 +67,26 @@ func TestHermeticWorld(t *testing.T) {
 	}
 }
 
+// TestHermeticPipWorld checks what the hermetic-pip case's build made of the prefetched pip
+// distribution and of cachi2.env, which the task's sed makes every RUN source.
+func TestHermeticPipWorld(t *testing.T) {
+	w := requireWorld(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	i := slices.IndexFunc(cases, func(c e2eCase) bool { return c.name == "hermetic-pip" })
+	pub := publish(ctx, t, w, cases[i], epoch.AddDate(0, 0, i)) // as TestRebuild publishes it
+	files := imageFiles(ctx, t, pub.Ref)
+	for path, want := range map[string]string{
+		"opt/pip.env":      "PIP_FIND_LINKS=/cachi2/output/deps/pip\nPIP_NO_INDEX=true\n",
+		"opt/pip.list":     "tool.tar.gz\n",
+		"opt/tool/VERSION": "tool 1.0\n",
+	} {
+		if got, ok := files[path]; !ok || got != want {
+			t.Errorf("world: the image's /%s = %q (present %v), want %q", path, got, ok, want)
+		}
+	}
+}
+
 // TestHermeticTampered publishes hermetic-generic from a prefetch artifact whose greeting.txt
 // is not what the commit's lock file says, and expects the rebuild to refuse it, naming the file.
 func TestHermeticTampered(t *testing.T) {

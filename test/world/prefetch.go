@@ -69,7 +69,17 @@ func (w *World) Prefetch(ctx context.Context, source, input, store, sourceArtifa
 		return nil, err
 	}
 	var components []any
+	pip := false
 	for _, p := range pkgs {
+		if p.Type == "pip" {
+			pip = true
+			comps, err := prefetchPip(ctx, source, p, filepath.Join(cachi2, "output", "deps", "pip"))
+			if err != nil {
+				return nil, err
+			}
+			components = append(components, comps...)
+			continue
+		}
 		lock, err := readGenericLock(source, p)
 		if err != nil {
 			return nil, err
@@ -112,7 +122,7 @@ func (w *World) Prefetch(ctx context.Context, source, input, store, sourceArtifa
 			return nil, err
 		}
 	}
-	if err := writePrefetchMetadata(cachi2, components); err != nil {
+	if err := writePrefetchMetadata(cachi2, components, pip); err != nil {
 		return nil, err
 	}
 
@@ -163,8 +173,8 @@ func parsePrefetchInput(input string) ([]prefetchPackage, error) {
 		pkgs = []prefetchPackage{{Type: s}}
 	}
 	for i, p := range pkgs {
-		if p.Type != "generic" {
-			return nil, fmt.Errorf("prefetch input %q: the world plays Hermeto's generic package manager alone, not %q", input, p.Type)
+		if p.Type != "generic" && p.Type != "pip" {
+			return nil, fmt.Errorf("prefetch input %q: the world plays Hermeto's generic and pip package managers alone, not %q", input, p.Type)
 		}
 		pkgs[i].Path = cmpOr(p.Path, ".")
 	}
@@ -239,9 +249,9 @@ func bomComponent(name, downloadURL, checksum string) map[string]any {
 	}
 }
 
-// writePrefetchMetadata writes what fetch-deps writes beside the files (no package manager
-// here sets variables, no project file is changed) and the env file generate-env writes.
-func writePrefetchMetadata(cachi2 string, components []any) error {
+// writePrefetchMetadata writes what fetch-deps writes beside the files (pip alone sets
+// variables; no project file is changed) and the env file generate-env writes.
+func writePrefetchMetadata(cachi2 string, components []any, pip bool) error {
 	bom, err := json.MarshalIndent(map[string]any{
 		"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
 		"metadata":   map[string]any{"tools": []map[string]string{{"vendor": "red hat", "name": "hermeto"}}},
@@ -251,11 +261,16 @@ func writePrefetchMetadata(cachi2 string, components []any) error {
 		return err
 	}
 	output := filepath.Join(cachi2, "output")
+	// an env file with no variables: generate-env prints the empty list's one newline
+	env, vars := "\n", "[]"
+	if pip {
+		env = "export PIP_FIND_LINKS=/cachi2/output/deps/pip\nexport PIP_NO_INDEX=true\n"
+		vars = `[{"name": "PIP_FIND_LINKS", "value": "deps/pip", "kind": "path"}, {"name": "PIP_NO_INDEX", "value": "true", "kind": "literal"}]`
+	}
 	for file, data := range map[string]string{
 		filepath.Join(output, "bom.json"):           string(bom) + "\n",
-		filepath.Join(output, ".build-config.json"): `{"environment_variables": [], "project_files": []}`,
-		// an env file with no variables: generate-env prints the empty list's one newline
-		filepath.Join(cachi2, "cachi2.env"): "\n",
+		filepath.Join(output, ".build-config.json"): `{"environment_variables": ` + vars + `, "project_files": []}`,
+		filepath.Join(cachi2, "cachi2.env"):         env,
 	} {
 		if err := WriteFile(file, []byte(data), 0o644); err != nil {
 			return err
