@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -306,4 +307,43 @@ func fixtureFile(t *testing.T, file string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestHermeticArtifactGone publishes hermetic-generic, then deletes its CACHI2_ARTIFACT blob
+// from the registry (prefetch artifacts expire): the rebuild fetches each file of the lock
+// file from its URL, checks it, and still gets the published image.
+func TestHermeticArtifactGone(t *testing.T) {
+	w := requireWorld(t)
+	if rebuildBin == "" {
+		t.Skip("cmd/rebuild does not exist yet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c := caseNamed(t, "hermetic-generic")
+	c.name, c.testdata = "hermetic-gone", "hermetic-generic"
+	pub := publish(ctx, t, w, c, epoch.AddDate(0, 6, 0))
+	repo, blob, _ := strings.Cut(strings.TrimPrefix(pub.Prefetch.Artifact, "oci:"), "@")
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, "http://"+w.Registry+"/v2/"+strings.TrimPrefix(repo, w.Registry+"/")+"/blobs/"+blob, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("world: deleting the prefetch blob: %s", resp.Status)
+	}
+	res, err := runRebuild(ctx, w, pub.Attestation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.store.Remove()
+	if want := "fetching each file its lock file names from its URL instead"; res.exit != 0 || !strings.Contains(res.stderr, want) {
+		t.Fatalf("rebuild exited %d, want 0 having said %q:\n%s", res.exit, want, tail(res.stderr, 4000))
+	}
+	if id := strings.TrimSpace(res.stdout); id != pub.ImageID {
+		t.Errorf("rebuild printed %s, podman pull printed %s", id, pub.ImageID)
+	}
 }

@@ -186,3 +186,39 @@ func openBlob(ctx context.Context, sys *types.SystemContext, repo reference.Name
 	}
 	return nil, errors.Join(errs...)
 }
+
+// DownloadLocked fetches rawURL (https or http) into file, as Hermeto did for a lock file's
+// entry, and checks it against checksum ("sha256:<hex>"); on any error file is removed.
+func DownloadLocked(ctx context.Context, rawURL, checksum, file string) error {
+	if !strings.HasPrefix(rawURL, "https://") && !strings.HasPrefix(rawURL, "http://") {
+		return fmt.Errorf("%w: %s: only https and http URLs are fetched", ErrPrefetched, rawURL)
+	}
+	want, err := digest.Parse(checksum)
+	if err != nil {
+		return fmt.Errorf("%w: %s: checksum %q: %w", ErrPrefetched, rawURL, checksum, err)
+	}
+	return retry(ctx, retries.requestTimeout, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+		if err != nil {
+			return finalError{err}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("%w: GET %s: %w", ErrUnavailable, rawURL, err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%w: GET %s: %s", ErrUnavailable, rawURL, resp.Status)
+		}
+		verifier := want.Verifier()
+		if err := writeEntry(file, io.TeeReader(resp.Body, verifier), 0o644); err != nil {
+			_ = os.Remove(file)
+			return fmt.Errorf("%w: GET %s: %w", ErrUnavailable, rawURL, err)
+		}
+		if !verifier.Verified() {
+			_ = os.Remove(file)
+			return finalError{fmt.Errorf("%w: %s is not the file the lock file names (%s)", ErrPrefetched, rawURL, checksum)}
+		}
+		return nil
+	})
+}

@@ -127,6 +127,19 @@ func (l *prefetchLock) addGeneric(sourceDir string, p PrefetchPackage) error {
 	if err != nil {
 		return err
 	}
+	artifacts, err := genericArtifacts(lockfile, data)
+	if err != nil {
+		return err
+	}
+	for _, a := range artifacts {
+		l.files[a.Path] = a.Checksum
+	}
+	return nil
+}
+
+// genericArtifacts reads an artifacts.lock.yaml: each file lands in deps/generic/<filename>
+// (by default the URL's last element).
+func genericArtifacts(lockfile string, data []byte) ([]LockedDownload, error) {
 	var lock struct {
 		Artifacts []struct {
 			DownloadURL string `yaml:"download_url"`
@@ -135,8 +148,9 @@ func (l *prefetchLock) addGeneric(sourceDir string, p PrefetchPackage) error {
 		} `yaml:"artifacts"`
 	}
 	if err := yaml.Unmarshal(data, &lock); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrBadTask, filepath.Base(lockfile), err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadTask, lockfile, err)
 	}
+	var out []LockedDownload
 	for _, a := range lock.Artifacts {
 		name := a.Filename
 		if name == "" {
@@ -144,11 +158,11 @@ func (l *prefetchLock) addGeneric(sourceDir string, p PrefetchPackage) error {
 		}
 		alg, sum, _ := strings.Cut(a.Checksum, ":")
 		if alg != "sha256" || len(sum) != 64 {
-			return fmt.Errorf("%w: %s: %s has checksum %q: only sha256 is checked", ErrCannotReplay, filepath.Base(lockfile), name, a.Checksum)
+			return nil, fmt.Errorf("%w: %s: %s has checksum %q: only sha256 is checked", ErrCannotReplay, lockfile, name, a.Checksum)
 		}
-		l.files[path.Join("generic", path.Clean("/" + name)[1:])] = "sha256:" + strings.ToLower(sum)
+		out = append(out, LockedDownload{URL: a.DownloadURL, Path: path.Join("generic", path.Clean("/" + name)[1:]), Checksum: "sha256:" + strings.ToLower(sum)})
 	}
-	return nil
+	return out, nil
 }
 
 func fileSHA256(file string) (string, error) {
@@ -200,4 +214,56 @@ func checkPrefetch(t Task, p *Profile) []string {
 		}
 	}
 	return out
+}
+
+// LockedDownload is a file a lock file names: where Hermeto downloaded it from, where it put
+// it (under output/deps) and its checksum ("sha256:<hex>").
+type LockedDownload struct {
+	URL, Path, Checksum string
+}
+
+// LockedDownloads lists, for a prefetch whose artifact is gone, what Hermeto downloaded, to
+// fetch it again. Only generic packages can be: where pip and rpm put a file, and the
+// metadata they generate beside it, are Hermeto's own.
+func LockedDownloads(sourceDir, input string) ([]LockedDownload, error) {
+	pkgs, err := ParsePrefetchInput(input)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadTask, err)
+	}
+	var out []LockedDownload
+	for _, p := range pkgs {
+		if p.Type != "generic" {
+			return nil, fmt.Errorf("%w: a %s package's files cannot be fetched again from their URLs (generic ones alone)", ErrCannotReplay, p.Type)
+		}
+		lockfile, data, err := readLockFile(sourceDir, p, cmpOr(p.Lockfile, "artifacts.lock.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		artifacts, err := genericArtifacts(lockfile, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, artifacts...)
+	}
+	return out, nil
+}
+
+// WriteGenericMetadata writes what Hermeto writes beside generic files: the env file (no
+// variables) and, standing in for the SBOM the artifact held, one that names no content set
+// (inject-icm-to-containerfile reads it; a generic purl has no repository_id).
+func WriteGenericMetadata(dir string) error {
+	for file, data := range map[string]string{
+		"cachi2.env":                "\n",
+		"output/bom.json":           `{"bomFormat": "CycloneDX", "components": []}` + "\n",
+		"output/.build-config.json": `{"environment_variables": [], "project_files": []}`,
+	} {
+		path := filepath.Join(dir, file)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
