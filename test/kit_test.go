@@ -32,7 +32,7 @@ func TestKit(t *testing.T) {
 	if err != nil {
 		t.Skip("unshare (util-linux) is not installed")
 	}
-	for i, name := range []string{"multistage", "two-builders", "step-image"} {
+	for i, name := range []string{"multistage", "two-builders", "step-image", "hermetic-generic"} {
 		c := caseNamed(t, name)
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
