@@ -84,7 +84,7 @@ func rebuildFlags(fs *pflag.FlagSet, c *config) {
 	expectFlags(fs, &c.expect)
 	fs.BoolVar(&c.attach, "attach", false, "with --attest, push the signed summary to the image's registry as cosign attests (cosign verify-attestation --type https://slsa.dev/verification_summary/v1 finds it)")
 	fs.IntVar(&c.provenance, "provenance", 0, "when several pipeline runs attest the image, rebuild from the `N`th, oldest first (default: the newest)")
-	fs.StringVar(&c.platform, "platform", "", "rebuild the build of `os/arch` of a multi-platform pipeline (default: this host's, the one podman pull picks); another architecture's RUN steps need qemu-user-static in binfmt_misc")
+	fs.StringVar(&c.platform, "platform", "", "rebuild the build of `os/arch` of a multi-platform pipeline, or of every platform with all (stdout: \"ID os/arch\" a line) (default: the image rebuild verify was given, else this host's, the one podman pull picks); another architecture's RUN steps need qemu-user-static in binfmt_misc")
 	fs.StringVar(&c.accept, "accept", "", "with --verify, pass (exit 0) an image the published one is `timestamps` away from: identical once its time values are carried over")
 	fs.BoolVar(&c.noStepImage, "no-step-image", false, "refuse (exit 2) an image built by a buildah no engine has, instead of building with the buildah of the build step's own image, pulled by digest")
 }
@@ -134,6 +134,9 @@ func (c config) library(log *rebuild.Log) (rebuild.Config, error) {
 		Storage: c.storage, RunRoot: c.runRoot, StorageDriver: c.storageDriver,
 		PolicyPath: c.policy, WorkDir: c.workDir, Log: log, NoStepImage: c.noStepImage, KitBuildah: c.kitBuildah,
 		Expect: c.expect, Provenance: c.provenance, Platform: c.platform,
+	}
+	if c.platform == allPlatforms {
+		rc.Platform = "" // rebuildEveryPlatform picks each
 	}
 	var err error
 	if rc.Engines, err = build.Engines(c.engines); err != nil {

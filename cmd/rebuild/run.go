@@ -38,7 +38,7 @@ func fail(stderr io.Writer, err error) int {
 }
 
 // rebuildImage is the main job: read, resolve and fetch the inputs, build, print the image
-// ID, then compare when asked.
+// ID, then compare when asked. --platform all does it for every platform's build.
 func rebuildImage(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer, log *rebuild.Log) error {
 	rc, err := cfg.library(log)
 	if err != nil {
@@ -54,6 +54,14 @@ func rebuildImage(ctx context.Context, cfg config, stdin io.Reader, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	if cfg.platform == allPlatforms {
+		return rebuildEveryPlatform(ctx, cfg, v, job, stdout, log)
+	}
+	return rebuildJob(ctx, cfg, v, job, func(id string) { fmt.Fprintln(stdout, id) }, log)
+}
+
+// rebuildJob rebuilds one job, prints its ID with printID, and compares when asked.
+func rebuildJob(ctx context.Context, cfg config, v verifier, job *rebuild.Job, printID func(string), log *rebuild.Log) error {
 	in, err := job.Resolve(ctx)
 	if err != nil {
 		return err
@@ -66,7 +74,7 @@ func rebuildImage(ctx context.Context, cfg config, stdin io.Reader, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, id)
+	printID(id)
 	if cfg.verify {
 		return v.verify(ctx, in, id, log)
 	}

@@ -76,3 +76,24 @@ func checkEmulation(platform string, runs bool) error {
 
 // Platform is the os/arch the chosen build task built for.
 func (j *Job) Platform() string { return konflux.PlatformOf(&j.Recipe.Task) }
+
+// Platforms are the platforms of the build tasks the attestation names, in pipeline order:
+// one, or one per platform of a multi-platform pipeline.
+func (j *Job) Platforms() []string { return platformsOf(j.Recipe) }
+
+// ForPlatform is the job that rebuilds the build task for platform, among those of j's
+// attestation, as Read would have decided it with --platform.
+func (j *Job) ForPlatform(platform string) (*Job, error) {
+	r := *j.Recipe
+	if err := pickPlatform(&r, platform, "", nil); err != nil {
+		return nil, err
+	}
+	b, err := konflux.Resolve(&r.Task)
+	if err != nil {
+		return nil, err
+	}
+	pushed, _ := konflux.Pushed(r.Subjects, &r.Task)
+	o := *j
+	o.Recipe, o.Build, o.Pushed, o.Published = &r, b, pushed, pushed
+	return &o, nil
+}
