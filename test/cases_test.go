@@ -216,6 +216,18 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		// Hermeto's rpm package manager: rpms.lock.yaml's packages for two architectures in
+		// deps/rpm/<arch>/<repoid>/, the repository file mounted over /etc/yum.repos.d, the
+		// other architecture's RPMs dropped (0.8.2), content-sets.json naming the repoid.
+		name: "hermetic-rpm",
+		params: world.Params{
+			"DOCKERFILE":     "Containerfile",
+			"PREFETCH_INPUT": `{"type":"rpm","path":"."}`,
+			"HERMETIC":       "true",
+		},
+		reproducible: true,
+	},
+	{
 		name:         "clock",
 		params:       world.Params{"DOCKERFILE": "Containerfile"},
 		reproducible: false,

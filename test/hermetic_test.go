@@ -88,6 +88,29 @@ func TestHermeticPipWorld(t *testing.T) {
 	}
 }
 
+// TestHermeticRPMWorld checks what the hermetic-rpm case's build saw: the prefetched
+// repository file over /etc/yum.repos.d, the RPMs of this architecture alone, and the
+// content-sets.json jq wrote for the SBOM's repository_id.
+func TestHermeticRPMWorld(t *testing.T) {
+	w := requireWorld(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	i := slices.IndexFunc(cases, func(c e2eCase) bool { return c.name == "hermetic-rpm" })
+	pub := publish(ctx, t, w, cases[i], epoch.AddDate(0, 0, i)) // as TestRebuild publishes it
+	files := imageFiles(ctx, t, pub.Ref)
+	sets := "{\n  \"metadata\": {\n    \"icm_version\": 1,\n    \"icm_spec\": \"https://raw.githubusercontent.com/containerbuildsystem/atomic-reactor/master/atomic_reactor/schemas/content_manifest.json\",\n" +
+		"    \"image_layer_index\": 0\n  },\n  \"from_dnf_hint\": true,\n  \"content_sets\": [\n    \"rebuild-e2e-baseos\"\n  ]\n}\n"
+	for path, want := range map[string]string{
+		"opt/yum.repos":                         "[rebuild-e2e-baseos]\nbaseurl = file:///cachi2/output/deps/rpm/x86_64/rebuild-e2e-baseos\ngpgcheck = 1\n\n",
+		"opt/rpms.list":                         "./x86_64/rebuild-e2e-baseos/hello-1.0-1.x86_64.rpm\n./x86_64/rebuild-e2e-baseos/repodata/repomd.xml\n./x86_64/repos.d/cachi2.repo\n",
+		"usr/share/buildinfo/content-sets.json": sets,
+	} {
+		if got, ok := files[path]; !ok || got != want {
+			t.Errorf("world: the image's /%s = %q (present %v), want %q", path, got, ok, want)
+		}
+	}
+}
+
 // TestHermeticTampered publishes hermetic-generic from a prefetch artifact whose greeting.txt
 // is not what the commit's lock file says, and expects the rebuild to refuse it, naming the file.
 func TestHermeticTampered(t *testing.T) {

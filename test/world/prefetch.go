@@ -71,6 +71,14 @@ func (w *World) Prefetch(ctx context.Context, source, input, store, sourceArtifa
 	var components []any
 	pip := false
 	for _, p := range pkgs {
+		if p.Type == "rpm" {
+			comps, err := prefetchRPM(ctx, source, p, filepath.Join(cachi2, "output", "deps", "rpm"))
+			if err != nil {
+				return nil, err
+			}
+			components = append(components, comps...)
+			continue
+		}
 		if p.Type == "pip" {
 			pip = true
 			comps, err := prefetchPip(ctx, source, p, filepath.Join(cachi2, "output", "deps", "pip"))
@@ -173,8 +181,8 @@ func parsePrefetchInput(input string) ([]prefetchPackage, error) {
 		pkgs = []prefetchPackage{{Type: s}}
 	}
 	for i, p := range pkgs {
-		if p.Type != "generic" && p.Type != "pip" {
-			return nil, fmt.Errorf("prefetch input %q: the world plays Hermeto's generic and pip package managers alone, not %q", input, p.Type)
+		if p.Type != "generic" && p.Type != "pip" && p.Type != "rpm" {
+			return nil, fmt.Errorf("prefetch input %q: the world plays Hermeto's generic, pip and rpm package managers alone, not %q", input, p.Type)
 		}
 		pkgs[i].Path = cmpOr(p.Path, ".")
 	}
