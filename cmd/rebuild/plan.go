@@ -13,6 +13,7 @@ import (
 
 	"github.com/rebuild-project/rebuild/pkg/build"
 	"github.com/rebuild-project/rebuild/pkg/plan"
+	"github.com/rebuild-project/rebuild/pkg/rebuild"
 )
 
 const planLong = `Reads a provenance (on stdin) as rebuild does and prints, on stdout, what a rebuild would build
@@ -61,7 +62,7 @@ func planCommand(ctx context.Context, o planOptions, stdin io.Reader, stdout, st
 		fmt.Fprintf(stderr, "rebuild plan: error: %v\n", err)
 		return plan.ExitCannot
 	}
-	env := plan.Env{Platform: runtime.GOOS + "/" + runtime.GOARCH, BuildahVersion: build.Version, Now: time.Now(), AllowLocalGit: o.allowLocalGit, NoStepImage: o.noStepImage}
+	env := plan.Env{Platform: runtime.GOOS + "/" + runtime.GOARCH, BuildahVersion: build.Version, Now: time.Now(), AllowLocalGit: o.allowLocalGit, NoStepImage: o.noStepImage, Emulates: rebuild.Emulates}
 	engines, err := build.Engines(o.engineDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "rebuild plan: error: %v\n", err)

@@ -41,7 +41,7 @@ const (
 	CodeNoRewrite Code = "PLAN101" // REWRITE_TIMESTAMP not true
 	CodeNoEpoch   Code = "PLAN102" // no SOURCE_DATE_EPOCH
 	CodeCopiesGit Code = "PLAN104" // COPY . of a context whose ignore file keeps .git
-	CodePlatform  Code = "PLAN105" // built for another platform than this host's
+	CodePlatform  Code = "PLAN105" // built for another platform, which this host cannot emulate
 	CodeClock     Code = "PLAN106" // a RUN step reads the clock
 	CodeVFS       Code = "PLAN107" // built with the vfs storage driver
 	CodeTaskLayer Code = "PLAN108" // the task committed a layer after the build
@@ -55,6 +55,7 @@ const (
 	CodeStepImage      Code = "PLAN208" // no engine has the buildah that built the image: the build step's image builds
 	CodeProvenances    Code = "PLAN209" // several pipeline runs attest the image: the newest planned
 	CodeLocalBase      Code = "PLAN210" // a stage starts FROM a layout the build itself writes
+	CodeEmulated       Code = "PLAN211" // built for another platform, which this host emulates
 )
 
 var severities = map[Code]Severity{}
@@ -69,7 +70,7 @@ func init() {
 		severities[c] = SeverityWarning
 	}
 	for _, c := range []Code{CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeMatrix,
-		CodeEpochSource, CodeEngine, CodeStepImage, CodeProvenances, CodeLocalBase} {
+		CodeEpochSource, CodeEngine, CodeStepImage, CodeProvenances, CodeLocalBase, CodeEmulated} {
 		severities[c] = SeverityInfo
 	}
 }

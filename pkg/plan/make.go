@@ -20,6 +20,9 @@ type Env struct {
 	Now            time.Time // stands for the task's clock when the build recorded no timestamp
 	AllowLocalGit  bool      // a git URL that is a local path or file:// is fetched (rebuild --allow-local-git)
 	NoStepImage    bool      // a buildah no engine has is refused (rebuild --no-step-image)
+	// Emulates reports whether this host runs another platform's binaries (qemu-user-static
+	// registered with binfmt_misc); nil for none.
+	Emulates func(platform string) bool
 }
 
 // Tree is the source at the pinned commit. ReadFile fails for a path that is not a file.
@@ -228,8 +231,12 @@ func (p *Plan) planPlatform(recorded string, others []string, env Env) {
 		pl.Target = recorded
 	}
 	pl.Arch = konflux.UnameArch(pl.Target)
-	if pl.Target != env.Platform {
-		p.add(CodePlatform, "the image was built for %s and this host is %s: RUN steps run emulated or not at all, and the architecture label differs", pl.Target, env.Platform)
+	switch {
+	case pl.Target == env.Platform:
+	case env.Emulates != nil && env.Emulates(pl.Target):
+		p.add(CodeEmulated, "the image was built for %s and this host is %s: the rebuild builds for %s (buildah --platform), its RUN steps through qemu-%s, registered here", pl.Target, env.Platform, pl.Target, pl.Arch)
+	default:
+		p.add(CodePlatform, "the image was built for %s and this host is %s, which has no qemu-%s registered with binfmt_misc: the rebuild builds for %s, and exits 3 (needs emulation) if the Containerfile has RUN steps", pl.Target, env.Platform, pl.Arch, pl.Target)
 	}
 	p.Platform = pl
 }

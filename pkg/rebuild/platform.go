@@ -66,9 +66,7 @@ func checkEmulation(platform string, runs bool) error {
 		return nil
 	}
 	arch := konflux.UnameArch(platform)
-	entry := "/proc/sys/fs/binfmt_misc/qemu-" + arch
-	data, err := os.ReadFile(entry)
-	if err == nil && strings.HasPrefix(string(data), "enabled") {
+	if Emulates(platform) {
 		return nil
 	}
 	return fmt.Errorf("%w: needs emulation for %s: its RUN steps run %s binaries and no qemu-%s is registered in /proc/sys/fs/binfmt_misc (install qemu-user-static)", ErrEmulation, platform, arch, arch)
@@ -96,4 +94,14 @@ func (j *Job) ForPlatform(platform string) (*Job, error) {
 	o := *j
 	o.Recipe, o.Build, o.Pushed, o.Published = &r, b, pushed, pushed
 	return &o, nil
+}
+
+// Emulates reports whether this host runs platform's binaries: its own, or another's through
+// qemu-user-static registered (and enabled) with binfmt_misc.
+func Emulates(platform string) bool {
+	if platform == HostPlatform {
+		return true
+	}
+	data, err := os.ReadFile("/proc/sys/fs/binfmt_misc/qemu-" + konflux.UnameArch(platform))
+	return err == nil && strings.HasPrefix(string(data), "enabled")
 }
