@@ -47,7 +47,7 @@ func TestHermeticWorld(t *testing.T) {
 
 	files := imageFiles(ctx, t, pub.Ref)
 	notes := strings.ReplaceAll("note: "+strings.TrimSuffix(fixtureFile(t, "notes.txt"), "\n"), "\n", "\nnote: ") + "\n"
-	for path, want := range map[string]string{
+	wantImageFiles(t, files, map[string]string{
 		"opt/tool/VERSION":                      "tool 1.0\n",
 		"opt/greeting.txt":                      fixtureFile(t, "greeting.txt"),
 		"opt/hello.out":                         "hello from the prefetched tool\n",
@@ -56,11 +56,7 @@ func TestHermeticWorld(t *testing.T) {
 		"etc/app.conf":                          "greeting=/opt/greeting.txt\n",
 		"usr/share/buildinfo/content-sets.json": icmNoContentSets,
 		"root/buildinfo/content_manifests/content-sets.json": icmNoContentSets,
-	} {
-		if got, ok := files[path]; !ok || got != want {
-			t.Errorf("world: the image's /%s = %q (present %v), want %q", path, got, ok, want)
-		}
-	}
+	})
 	for path := range files {
 		if strings.HasPrefix(path, "cachi2/") {
 			t.Errorf("world: the image holds /%s: the prefetched content is a volume, not image content", path)
@@ -77,15 +73,11 @@ func TestHermeticPipWorld(t *testing.T) {
 	i := slices.IndexFunc(cases, func(c e2eCase) bool { return c.name == "hermetic-pip" })
 	pub := publish(ctx, t, w, cases[i], epoch.AddDate(0, 0, i)) // as TestRebuild publishes it
 	files := imageFiles(ctx, t, pub.Ref)
-	for path, want := range map[string]string{
+	wantImageFiles(t, files, map[string]string{
 		"opt/pip.env":      "PIP_FIND_LINKS=/cachi2/output/deps/pip\nPIP_NO_INDEX=true\n",
 		"opt/pip.list":     "tool.tar.gz\n",
 		"opt/tool/VERSION": "tool 1.0\n",
-	} {
-		if got, ok := files[path]; !ok || got != want {
-			t.Errorf("world: the image's /%s = %q (present %v), want %q", path, got, ok, want)
-		}
-	}
+	})
 }
 
 // TestHermeticRPMWorld checks what the hermetic-rpm case's build saw: the prefetched
@@ -100,15 +92,11 @@ func TestHermeticRPMWorld(t *testing.T) {
 	files := imageFiles(ctx, t, pub.Ref)
 	sets := "{\n  \"metadata\": {\n    \"icm_version\": 1,\n    \"icm_spec\": \"https://raw.githubusercontent.com/containerbuildsystem/atomic-reactor/master/atomic_reactor/schemas/content_manifest.json\",\n" +
 		"    \"image_layer_index\": 0\n  },\n  \"from_dnf_hint\": true,\n  \"content_sets\": [\n    \"rebuild-e2e-baseos\"\n  ]\n}\n"
-	for path, want := range map[string]string{
+	wantImageFiles(t, files, map[string]string{
 		"opt/yum.repos":                         "[rebuild-e2e-baseos]\nbaseurl = file:///cachi2/output/deps/rpm/x86_64/rebuild-e2e-baseos\ngpgcheck = 1\n\n",
 		"opt/rpms.list":                         "./x86_64/rebuild-e2e-baseos/hello-1.0-1.x86_64.rpm\n./x86_64/rebuild-e2e-baseos/repodata/repomd.xml\n./x86_64/repos.d/cachi2.repo\n",
 		"usr/share/buildinfo/content-sets.json": sets,
-	} {
-		if got, ok := files[path]; !ok || got != want {
-			t.Errorf("world: the image's /%s = %q (present %v), want %q", path, got, ok, want)
-		}
-	}
+	})
 }
 
 // TestHermeticTampered publishes hermetic-generic from a prefetch artifact whose greeting.txt
@@ -368,5 +356,15 @@ func TestHermeticArtifactGone(t *testing.T) {
 	}
 	if id := strings.TrimSpace(res.stdout); id != pub.ImageID {
 		t.Errorf("rebuild printed %s, podman pull printed %s", id, pub.ImageID)
+	}
+}
+
+// wantImageFiles checks that the image's files (imageFiles) hold want: path -> content.
+func wantImageFiles(t *testing.T, files, want map[string]string) {
+	t.Helper()
+	for path, body := range want {
+		if got, ok := files[path]; !ok || got != body {
+			t.Errorf("world: the image's /%s = %q (present %v), want %q", path, got, ok, body)
+		}
 	}
 }
