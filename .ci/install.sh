@@ -24,8 +24,9 @@ step() { printf '[install %4ds] %s\n' "$(($(date +%s) - t0))" "$*" >&2; }
 # uidmap, iproute2 (ip), util-linux (unshare): namespaces for builds and hermetic runs.
 # buildah: Debian's 1.28, too old for scripts/build-image.sh, which must then build its own
 # (TestBuildImageBuildah); the builds themselves use the CLIs built below.
+# qemu-user-static: the multi-platform e2e test's arm64 RUN steps (registered below).
 packages=(podman runc netavark busybox-static skopeo git jq uidmap iproute2 util-linux
-  ca-certificates gcc libc6-dev buildah)
+  ca-certificates gcc libc6-dev buildah qemu-user-static)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
@@ -39,6 +40,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -q "${missing[@]}" </dev/null
 else
   step "Debian packages already installed"
+fi
+
+# ---- arm64 emulation --------------------------------------------------------------------
+# A build for linux/arm64 runs its RUN steps through qemu-aarch64, registered with
+# binfmt_misc with the F flag (the interpreter opened now, so that it runs in a chroot too).
+# This changes the machine's kernel state: the e2e test needs it, nothing else here does.
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || step "cannot mount binfmt_misc: the arm64 RUN test will expect exit 3"
+fi
+if [ -e /proc/sys/fs/binfmt_misc/register ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+  step "registering qemu-aarch64 with binfmt_misc"
+  grep -v '^#' /usr/lib/binfmt.d/qemu-aarch64.conf >/proc/sys/fs/binfmt_misc/register ||
+    step "cannot register qemu-aarch64: the arm64 RUN test will expect exit 3"
 fi
 
 # ---- Go tools ---------------------------------------------------------------------------

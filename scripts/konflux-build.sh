@@ -39,6 +39,21 @@
 #   CACHI2_DIR         the prefetch task's CACHI2_ARTIFACT unpacked (the task's
 #                      /var/workdir/cachi2: cachi2.env, output/deps/..., output/bom.json);
 #                      empty or unset: nothing was prefetched
+#   BUILD_PLATFORM     os/arch (e.g. linux/arm64): play the build as the task of a
+#                      multi-platform pipeline (buildah-remote-oci-ta, the same script) runs
+#                      it on a VM of that platform, from a host of another architecture:
+#                      `buildah build` and the base image pulls get --platform, and what the
+#                      script reads from `uname -m` (the architecture label, the prefetched
+#                      RPMs' architecture) is the VM's (arm64: aarch64, amd64: x86_64).
+#                      Empty or unset: this host's platform, no --platform, as the task.
+#                      Where this may differ from a native build: the VM's buildah passes no
+#                      --platform, so the image's platform is its host's default (buildah's
+#                      variant there may be set, e.g. arm64 "v8", where --platform linux/arm64
+#                      gives none), and its dockerfile-json sets BUILDPLATFORM/TARGETPLATFORM
+#                      from the VM (upstream dockerfile-json: set here from BUILD_PLATFORM);
+#                      RUN steps run under qemu-user-static (binfmt_misc), not natively; the
+#                      remote task's round trip of the image through an OCI layout and
+#                      rsync back to the pod is not played (it keeps the config, the ID).
 #
 # Output: the image ID (64 hex characters, as `podman pull` prints it) on stdout; everything
 # else on stderr.
@@ -126,6 +141,7 @@ STORAGE_DRIVER=${STORAGE_DRIVER:-overlay}
 TASK_VERSION=${TASK_VERSION:-0.8}
 TASK_STARTED=${TASK_STARTED:-}
 CACHI2_DIR=${CACHI2_DIR:-}
+BUILD_PLATFORM=${BUILD_PLATFORM:-}
 
 # ---- rules: what changed between and within versions ------------------------------------
 # since VERSION_STEP DATE: true when the task at TASK_VERSION had the rule that version
@@ -207,6 +223,21 @@ bah_global=(--storage-driver "$STORAGE_DRIVER")
 policy=()
 [ -n "${SIGNATURE_POLICY:-}" ] && policy+=(--signature-policy "$SIGNATURE_POLICY")
 bah() { "${bah_env[@]}" "$BUILDAH" "${bah_global[@]}" "$@"; }
+
+# `uname -m` of the machine the task ran on, and buildah's --platform for it (see
+# BUILD_PLATFORM).
+uname_m=$(uname -m)
+platform_flags=()
+if [ -n "$BUILD_PLATFORM" ]; then
+  platform_flags=(--platform "$BUILD_PLATFORM")
+  p_arch=${BUILD_PLATFORM#*/}
+  p_arch=${p_arch%%/*}
+  case $p_arch in
+  amd64) uname_m=x86_64 ;;
+  arm64) uname_m=aarch64 ;;
+  *) uname_m=$p_arch ;;
+  esac
+fi
 
 # to_array NAME TEXT: one Tekton array element per line of TEXT, into the array NAME. An
 # element starting with "--" ends the task's own argument parser and fails the task
@@ -364,6 +395,9 @@ else
   h_os=$("$JQ" -r '.os' <<<"$host")
   h_arch=$("$JQ" -r '.arch' <<<"$host")
   h_variant=$("$JQ" -r '.variant // ""' <<<"$host")
+  if [ -n "$BUILD_PLATFORM" ]; then
+    IFS=/ read -r h_os h_arch h_variant <<<"$BUILD_PLATFORM"
+  fi
   h_platform=$h_os/$h_arch${h_variant:+/$h_variant}
   for p in BUILD TARGET; do
     djson_flags+=("--build-arg=${p}PLATFORM=$h_platform" "--build-arg=${p}OS=$h_os"
@@ -389,7 +423,7 @@ if [ "$HERMETIC" == "true" ]; then
   buildah_args+=(--pull=never)
   # The task pulls every base image before its build with no network.
   for image in $base_images; do
-    bah pull "${policy[@]}" "$image" >&2
+    bah pull "${platform_flags[@]}" "${policy[@]}" "$image" >&2
   done
 fi
 [ -n "$TARGET_STAGE" ] && buildah_args+=("--target=$TARGET_STAGE")
@@ -423,7 +457,7 @@ if [ -n "$CACHI2_DIR" ] && [ -f "$CACHI2_DIR/cachi2.env" ]; then
   chmod -R go+rwX "$work/cachi2"
   RPM_PREFETCH_DIR="$work/cachi2/output/deps/rpm"
   if [ "$rpm_arch_filter" = true ] && [ -d "$RPM_PREFETCH_DIR" ] && [ "$(find "$RPM_PREFETCH_DIR" | wc -l)" -gt 1 ]; then
-    PREFETCH_ARCH="$(uname -m)"
+    PREFETCH_ARCH="$uname_m"
     for path in "$RPM_PREFETCH_DIR"/*; do
       if [ "$(basename "$path")" != "$PREFETCH_ARCH" ]; then
         log "Removing: $path"
@@ -438,7 +472,7 @@ if [ -n "$CACHI2_DIR" ] && [ -f "$CACHI2_DIR/cachi2.env" ]; then
     -e 'H;1h;$!d;x' \
     -e 's@^\s*(run((\s|\\\n)+-\S+)*(\s|\\\n)+)@\1. /cachi2/cachi2.env \&\& \\\n    @igM' \
     "$cf_copy"
-  prefetched_repo_for_my_arch="$work/cachi2/output/deps/rpm/$(uname -m)/repos.d/cachi2.repo"
+  prefetched_repo_for_my_arch="$work/cachi2/output/deps/rpm/$uname_m/repos.d/cachi2.repo"
   if [ -f "$prefetched_repo_for_my_arch" ]; then
     mkdir -p "$repos"
     if [ ! -f "$repos/cachi2.repo" ]; then
@@ -471,11 +505,11 @@ fi
 # ---- default labels and annotations ----------------------------------------------------
 if [ "$writes_labels_json" = false ]; then
   # 0.4 before 2025-09-01: build-date first, the wall clock without Z; no created label.
-  label_flags=(--label "build-date=$(date -u +'%Y-%m-%dT%H:%M:%S')" --label "architecture=$(uname -m)" --label "vcs-type=git")
+  label_flags=(--label "build-date=$(date -u +'%Y-%m-%dT%H:%M:%S')" --label "architecture=$uname_m" --label "vcs-type=git")
   [ -n "$COMMIT_SHA" ] && label_flags+=(--label "vcs-ref=$COMMIT_SHA")
   [ -n "$IMAGE_EXPIRES_AFTER" ] && label_flags+=(--label "quay.expires-after=$IMAGE_EXPIRES_AFTER")
 else
-  label_flags=(--label "architecture=$(uname -m)" --label "vcs-type=git")
+  label_flags=(--label "architecture=$uname_m" --label "vcs-type=git")
   if [ -n "$COMMIT_SHA" ]; then
     label_flags+=(--label "vcs-ref=$COMMIT_SHA")
     if [ "$revision_label" = true ]; then
@@ -520,7 +554,7 @@ if [ "$writes_labels_json" = true ]; then
     if [[ -n $final_base ]]; then
       # As in the task: pull policy "missing", TLS verified whatever TLSVERIFY says (mark a
       # loopback test registry insecure in registries.conf instead).
-      bah pull "${policy[@]}" "$final_base" >/dev/null
+      bah pull "${platform_flags[@]}" "${policy[@]}" "$final_base" >/dev/null
       bah inspect "$final_base" | "$JQ" '.OCIv1.config.Labels' >"$base_labels"
     fi
   fi
@@ -574,7 +608,7 @@ fi
 
 # ---- the build -------------------------------------------------------------------------
 iidfile=$work/iid
-build=(build "${volume_mounts[@]}" "${buildah_args[@]}" "${label_flags[@]}" "${annotation_flags[@]}"
+build=(build "${platform_flags[@]}" "${volume_mounts[@]}" "${buildah_args[@]}" "${label_flags[@]}" "${annotation_flags[@]}"
   "--tls-verify=$TLSVERIFY" --no-cache
   --ulimit nofile=4096:4096
   # Not in the task: this VM lacks CAP_SYS_RESOURCE, and as root buildah otherwise raises

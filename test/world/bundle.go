@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -89,8 +93,9 @@ func (m referrerManifest) RawManifest() ([]byte, error) { return json.Marshal(m)
 func (m referrerManifest) MediaType() (types.MediaType, error) { return m.Manifest.MediaType, nil }
 
 // AttachLegacy adds a layer holding envelope, with annotations, to the "sha256-<hex>.att"
-// image of ref (repo@digest), as cosign attest does without --new-bundle-format: a keyless
-// signature's certificate, chain and Rekor entry ride in the layer's annotations.
+// image of ref (repo@digest), as cosign attest does without --new-bundle-format (a keyless
+// signature's certificate, chain and Rekor entry ride in the layer's annotations), and as
+// Tekton Chains does for each subject: an empty OCI image when ref has none yet.
 func (w *World) AttachLegacy(ctx context.Context, ref string, envelope []byte, annotations map[string]string) error {
 	d, err := name.NewDigest(ref, name.Insecure)
 	if err != nil {
@@ -99,7 +104,11 @@ func (w *World) AttachLegacy(ctx context.Context, ref string, envelope []byte, a
 	tag := d.Context().Tag(strings.Replace(d.DigestStr(), ":", "-", 1) + ".att")
 	opts := []remote.Option{remote.WithContext(ctx)}
 	img, err := remote.Image(tag, opts...)
-	if err != nil {
+	var terr *transport.Error
+	switch {
+	case errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound:
+		img = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	case err != nil:
 		return fmt.Errorf("reading %s: %w", tag, err)
 	}
 	img, err = mutate.Append(img, mutate.Addendum{

@@ -39,6 +39,23 @@ func (w *World) Attest(ctx context.Context, ref, predicate string) error {
 	return nil
 }
 
+// SignStatement signs statement (an in-toto statement, as Chains writes it, with every
+// subject of its pipeline run) with the world's key and returns the DSSE envelope, as cosign
+// attest signs a predicate (cosign 2.6's attest takes no statement; attest-blob does).
+func (w *World) SignStatement(ctx context.Context, statement string) ([]byte, error) {
+	envelope := statement + ".dsse.json"
+	args := []string{"attest-blob", "--yes", "--key", w.Key, "--statement", statement,
+		"--tlog-upload=false", "--output-signature", envelope}
+	if _, err := w.Run(ctx, Cmd{Path: w.Tools.Cosign, Args: args}); err != nil {
+		return nil, fmt.Errorf("signing %s: %w", statement, err)
+	}
+	data, err := os.ReadFile(envelope)
+	if err != nil {
+		return nil, fmt.Errorf("reading the signed %s: %w", statement, err)
+	}
+	return data, nil
+}
+
 // VerifyAttestation returns what cosign verify-attestation prints on stdout for ref.
 func (w *World) VerifyAttestation(ctx context.Context, ref string) ([]byte, error) {
 	args := []string{"verify-attestation", "--key", w.PubKey, "--insecure-ignore-tlog", "--type", "slsaprovenance",

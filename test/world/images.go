@@ -71,16 +71,16 @@ func (w *World) BuildAndPush(ctx context.Context, tag, containerfile string, fil
 	return w.buildDirAndPush(ctx, tag, ctxDir)
 }
 
-// buildDirAndPush builds the Containerfile in ctxDir and pushes it as tag.
-func (w *World) buildDirAndPush(ctx context.Context, tag, ctxDir string) error {
+// buildDirAndPush builds the Containerfile in ctxDir, with flags, and pushes it as tag.
+func (w *World) buildDirAndPush(ctx context.Context, tag, ctxDir string, flags ...string) error {
 	s, err := w.NewStore("image-")
 	if err != nil {
 		return err
 	}
 	defer s.Remove()
 	local := "localhost/rebuild-e2e-" + strings.ReplaceAll(tag, ":", "-")
-	if _, err := w.buildah(ctx, s, "build", "--signature-policy", w.Policy, "--isolation", "chroot",
-		"--format", "oci", "--no-cache", "-t", local, ctxDir); err != nil {
+	args := append([]string{"build", "--signature-policy", w.Policy, "--isolation", "chroot", "--format", "oci", "--no-cache"}, flags...)
+	if _, err := w.buildah(ctx, s, append(args, "-t", local, ctxDir)...); err != nil {
 		return fmt.Errorf("building %s: %w", tag, err)
 	}
 	digest, err := w.Push(ctx, s, local, w.Registry+"/"+tag)

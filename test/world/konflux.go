@@ -60,6 +60,9 @@ func (w *World) KonfluxBuildPrefetched(ctx context.Context, source, cachi2 strin
 		"BUILDAH_RUNROOT=" + s.RunRoot,
 		"SIGNATURE_POLICY=" + w.Policy,
 		"CACHI2_DIR=" + cachi2,
+		// The task of a multi-platform pipeline runs on a VM of its PLATFORM: this host plays
+		// another architecture's with buildah's --platform.
+		"BUILD_PLATFORM=" + foreignPlatform(p.String("PLATFORM")),
 	}
 	for _, name := range []string{
 		"CONTEXT", "DOCKERFILE", "BUILD_ARGS_FILE", "TARGET_STAGE", "COMMIT_SHA", "SOURCE_URL",

@@ -18,6 +18,11 @@ func IsImageID(s string) bool {
 
 // PullID pulls ref with podman into a fresh store and returns the ID podman prints.
 func (w *World) PullID(ctx context.Context, ref string) (string, error) {
+	return w.PullIDFor(ctx, ref, "")
+}
+
+// PullIDFor is PullID with podman pull --platform platform ("" for this host's).
+func (w *World) PullIDFor(ctx context.Context, ref, platform string) (string, error) {
 	dir, err := w.TempDir("podman-")
 	if err != nil {
 		return "", err
@@ -36,8 +41,12 @@ func (w *World) PullID(ctx context.Context, ref string) (string, error) {
 		"--storage-driver", "overlay",
 		"--cgroup-manager", "cgroupfs",
 		"--events-backend", "none",
-		"pull", "-q", "--signature-policy", w.Policy, ref,
+		"pull", "-q", "--signature-policy", w.Policy,
 	}
+	if platform != "" {
+		args = append(args, "--platform", platform)
+	}
+	args = append(args, ref)
 	out, err := w.Run(ctx, Cmd{Path: w.Tools.Podman, Args: args})
 	if err != nil {
 		return "", fmt.Errorf("pulling %s with podman: %w", ref, err)

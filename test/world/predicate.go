@@ -23,6 +23,11 @@ type Run struct {
 	// Prefetch is the prefetch-dependencies task's run, nil when the pipeline had no
 	// prefetch input (the task is then left out, as if it had not been in the pipeline).
 	Prefetch *Prefetched
+	// Platforms and Index, for a multi-platform pipeline (docker-build-multi-platform-oci-ta),
+	// are its build-images tasks, in build-platforms order, and its build-image-index task:
+	// they take build-container's place (whose Digest and SBOMBlobURL are then unused).
+	Platforms []PlatformRun
+	Index     *IndexRun
 }
 
 type predicate struct {
@@ -115,15 +120,19 @@ func Predicate(r Run) ([]byte, error) {
 	var p predicate
 	p.Builder = map[string]string{"id": "https://tekton.dev/chains/v2"}
 	p.BuildType = "tekton.dev/v1beta1/PipelineRun"
+	pipeline, params := "docker-build-oci-ta", map[string]any{
+		"git-url": r.GitURL, "revision": r.Commit, "output-image": image,
+		"dockerfile": r.BuildParams.String("DOCKERFILE"), "path-context": r.BuildParams.String("CONTEXT"),
+	}
+	if len(r.Platforms) > 0 {
+		pipeline, params["build-platforms"] = "docker-build-multi-platform-oci-ta", r.platforms()
+	}
 	p.Invocation = invocation{
-		Parameters: map[string]string{
-			"git-url": r.GitURL, "revision": r.Commit, "output-image": image,
-			"dockerfile": r.BuildParams.String("DOCKERFILE"), "path-context": r.BuildParams.String("CONTEXT"),
-		},
+		Parameters: params,
 		// The PipelineRun's metadata as Konflux's push pipelines carry it (their .tekton
 		// templates' annotations, filled in by Pipelines as Code, which adds the event label).
 		Environment: map[string]any{
-			"labels": map[string]string{"tekton.dev/pipeline": "docker-build-oci-ta", "pipelinesascode.tekton.dev/event-type": "push"},
+			"labels": map[string]string{"tekton.dev/pipeline": pipeline, "pipelinesascode.tekton.dev/event-type": "push"},
 			"annotations": map[string]string{
 				"build.appstudio.openshift.io/repo":        r.GitURL + "?rev=" + r.Commit,
 				"build.appstudio.redhat.com/commit_sha":    r.Commit,
@@ -154,26 +163,11 @@ func Predicate(r Run) ([]byte, error) {
 				{"SOURCE_ARTIFACT", "string", cloneArtifact},
 			},
 		},
-		{
-			Name: "build-container", After: []string{buildAfter}, Ref: bundleRef("buildah-oci-ta", "task-buildah-oci-ta:"+cmpOr(r.TaskVersion, "0.8")+"@sha256:"+strings.Repeat("6", 64)),
-			StartedOn: at(buildStart), FinishedOn: at(3 * time.Minute), Status: "Succeeded",
-			Steps: []step{
-				scriptStep("use-trusted-artifact", trustedArtifacts, []string{"use",
-					sourceArtifact + "=/var/workdir/source", r.BuildParams.String("CACHI2_ARTIFACT") + "=/var/workdir/cachi2"}),
-				scriptStep("build", r.BuildahImage, buildArguments(r.BuildParams)),
-				scriptStep("push", r.BuildahImage, nil),
-				scriptStep("sbom-syft-generate", taskRunnerImage, nil),
-				scriptStep("prepare-sboms", mobsterImage, append([]string{"--additional-base-images"}, r.BuildParams.Array("ADDITIONAL_BASE_IMAGES")...)),
-				scriptStep("upload-sbom", appstudioUtilsImage, nil),
-			},
-			Invocation: invocation{Parameters: r.BuildParams, Environment: map[string]any{}},
-			Results: []result{
-				{"IMAGE_DIGEST", "string", r.Digest},
-				{"IMAGE_REF", "string", image + "@" + r.Digest},
-				{"IMAGE_URL", "string", image},
-				{"SBOM_BLOB_URL", "string", r.SBOMBlobURL},
-			},
-		},
+		buildTask("build-container", buildAfter, "buildah-oci-ta:"+cmpOr(r.TaskVersion, "0.8")+"@sha256:"+strings.Repeat("6", 64),
+			at(buildStart), at(3*time.Minute), r.BuildParams, r.BuildahImage, image, r.Digest, r.SBOMBlobURL),
+	}
+	if len(r.Platforms) > 0 {
+		p.BuildConfig.Tasks = append(p.BuildConfig.Tasks[:2], r.platformTasks(buildAfter, at(buildStart), at)...)
 	}
 	if r.Prefetch != nil {
 		p.BuildConfig.Tasks = slices.Insert(p.BuildConfig.Tasks, 2, prefetchTask(r.Prefetch, at))
@@ -187,6 +181,9 @@ func Predicate(r Run) ([]byte, error) {
 	if r.Prefetch != nil {
 		images = append(images, hermetoImage)
 	}
+	if r.Index != nil {
+		images = append(images, buildahTaskImage)
+	}
 	for _, im := range images {
 		name, digest, _ := strings.Cut(im, "@sha256:")
 		p.Materials = append(p.Materials, material{URI: "oci://" + name, Digest: map[string]string{"sha256": digest}})
@@ -196,6 +193,33 @@ func Predicate(r Run) ([]byte, error) {
 		return nil, fmt.Errorf("encoding predicate for %s: %w", repo, err)
 	}
 	return append(out, '\n'), nil
+}
+
+// buildTask is a build task (name build-container, or build-images in a multi-platform
+// pipeline) of the buildah task bundle (task-<bundle>) with params, which pushed
+// imageURL@digest.
+func buildTask(name, after, bundle, started, finished string, params Params, buildahImage, imageURL, digest, sbomURL string) task {
+	taskName, _, _ := strings.Cut(bundle, ":")
+	return task{
+		Name: name, After: []string{after}, Ref: bundleRef(taskName, "task-"+bundle),
+		StartedOn: started, FinishedOn: finished, Status: "Succeeded",
+		Steps: []step{
+			scriptStep("use-trusted-artifact", trustedArtifacts, []string{"use",
+				params.String("SOURCE_ARTIFACT") + "=/var/workdir/source", params.String("CACHI2_ARTIFACT") + "=/var/workdir/cachi2"}),
+			scriptStep("build", buildahImage, buildArguments(params)),
+			scriptStep("push", buildahImage, nil),
+			scriptStep("sbom-syft-generate", taskRunnerImage, nil),
+			scriptStep("prepare-sboms", mobsterImage, append([]string{"--additional-base-images"}, params.Array("ADDITIONAL_BASE_IMAGES")...)),
+			scriptStep("upload-sbom", appstudioUtilsImage, nil),
+		},
+		Invocation: invocation{Parameters: params, Environment: map[string]any{}},
+		Results: []result{
+			{"IMAGE_DIGEST", "string", digest},
+			{"IMAGE_REF", "string", imageURL + "@" + digest},
+			{"IMAGE_URL", "string", imageURL},
+			{"SBOM_BLOB_URL", "string", sbomURL},
+		},
+	}
 }
 
 // prefetchTask is the prefetch-dependencies task of the pipeline (prefetch-dependencies-oci-ta

@@ -20,7 +20,7 @@ func TestParsePrefetchInput(t *testing.T) {
 			t.Errorf("parsePrefetchInput(%s) = %+v, %v", in, pkgs, err)
 		}
 	}
-	for _, in := range []string{"gomod", `[{"type":"generic"},{"type":"rpm"}]`, `{"packages":[]}`, `{"type":`} {
+	for _, in := range []string{"gomod", `[{"type":"generic"},{"type":"gomod"}]`, `{"packages":[]}`, `{"type":`} {
 		if pkgs, err := parsePrefetchInput(in); err == nil {
 			t.Errorf("parsePrefetchInput(%s) = %+v, want an error", in, pkgs)
 		}

@@ -66,15 +66,7 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	}
 	repo := w.Registry + "/" + b.Name
 	image := repo + ":" + b.Commit
-	pub.Params = buildahOCITaDefaults.Overlay(Params{
-		"IMAGE":             image,
-		"SOURCE_ARTIFACT":   "oci:" + repo + "@sha256:" + sha256Hex([]byte(b.Commit)),
-		"COMMIT_SHA":        b.Commit,
-		"SOURCE_URL":        gitURL,
-		"SOURCE_DATE_EPOCH": timestamp,
-		"REWRITE_TIMESTAMP": "true",
-		"TLSVERIFY":         "false", // the loopback registry speaks plain HTTP
-	}).Overlay(w.substitute(b.Params))
+	pub.Params = w.buildParams(b, image, timestamp)
 	if input := pub.Params.String("PREFETCH_INPUT"); input != "" {
 		if b.KBC {
 			return pub, fmt.Errorf("publishing %s: the world prefetches for task 0.8's script alone", b.Name)
@@ -90,62 +82,14 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 		pub.Params["CACHI2_ARTIFACT"] = pre.Artifact
 	}
 
-	store, err := w.NewStore("build-" + b.Name + "-")
-	if err != nil {
-		return pub, err
-	}
-	defer store.Remove()
-	store.Driver = pub.Params.String("STORAGE_DRIVER") // the task's buildah reads it from its environment
-	buildah, err := w.Tools.BuildahFor(b.Buildah)
-	if err != nil {
-		return pub, err
-	}
-	taskVersion := b.Task.Version
-	if b.KBC {
-		taskVersion = cmpOr(taskVersion, "0.10")
-		pub.BuildID, err = w.KBCBuild(ctx, source, pub.Params, store, buildah, taskVersion)
-	} else {
-		cachi2 := ""
-		if pub.Prefetch != nil {
-			cachi2 = pub.Prefetch.Dir
-		}
-		pub.BuildID, err = w.KonfluxBuildPrefetched(ctx, source, cachi2, pub.Params, store, buildah, b.Task)
-	}
-	if err != nil {
-		return pub, err
-	}
-	// The task builds OCI and converts at push time (buildah-oci-ta 0.4 on: the push step's
-	// push_format), which changes the manifest and keeps the config, the image ID.
-	format := "oci"
-	if pub.Params.String("BUILDAH_FORMAT") == "docker" {
-		format = "docker"
-	}
-	if pub.Params.String("COMPRESSION_FORMAT") == "dual" {
-		pub.Digest, err = w.PushDual(ctx, store, image, image)
-	} else {
-		pub.Digest, err = w.PushAs(ctx, store, image, image, format)
-	}
-	if err != nil {
-		return pub, err
-	}
-	pub.Ref = repo + "@" + pub.Digest
-	if pub.StageImages, err = w.stageImagesOf(ctx, source, pub.Params, store); err != nil {
-		return pub, err
-	}
-	if b.SBOMImages != nil {
-		pub.StageImages = b.SBOMImages(pub.StageImages)
-	}
-	if pub.SBOM, err = SBOM(repo, b.Commit, pub.Digest, pub.StageImages, time.Now()); err != nil {
-		return pub, err
-	}
-	sbomURL, err := w.attachSBOM(ctx, dir, repo, pub)
+	sbomURL, taskVersion, err := w.buildAndPush(ctx, b, source, dir, image, &pub)
 	if err != nil {
 		return pub, err
 	}
 	// The build step's image holds the buildah that built, as Konflux's does.
 	buildahImage := b.StepImage
 	if buildahImage == "" {
-		if buildahImage, err = w.StepImage(ctx, cmpOr(b.Buildah, "1.42.2"), buildah); err != nil {
+		if buildahImage, err = w.stepImageFor(ctx, b.Buildah); err != nil {
 			return pub, err
 		}
 	}
@@ -170,6 +114,89 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 		return pub, err
 	}
 	return pub, nil
+}
+
+// buildAndPush builds source with pub.Params as the build task does, pushes the image to
+// image as its push step does, and attaches its SBOM. It sets pub's BuildID, Digest, Ref,
+// StageImages and SBOM, and returns the SBOM_BLOB_URL and the task version that built.
+func (w *World) buildAndPush(ctx context.Context, b Build, source, dir, image string, pub *Published) (string, string, error) {
+	repo, _ := splitTag(image)
+	store, err := w.NewStore("build-" + b.Name + "-")
+	if err != nil {
+		return "", "", err
+	}
+	defer store.Remove()
+	store.Driver = pub.Params.String("STORAGE_DRIVER") // the task's buildah reads it from its environment
+	buildah, err := w.Tools.BuildahFor(b.Buildah)
+	if err != nil {
+		return "", "", err
+	}
+	taskVersion := b.Task.Version
+	// IMAGE as the build step sees it: the remote task appends the platform to it first.
+	params := pub.Params.Overlay(Params{"IMAGE": image})
+	if b.KBC {
+		taskVersion = cmpOr(taskVersion, "0.10")
+		pub.BuildID, err = w.KBCBuild(ctx, source, params, store, buildah, taskVersion)
+	} else {
+		cachi2 := ""
+		if pub.Prefetch != nil {
+			cachi2 = pub.Prefetch.Dir
+		}
+		pub.BuildID, err = w.KonfluxBuildPrefetched(ctx, source, cachi2, params, store, buildah, b.Task)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	// The task builds OCI and converts at push time (buildah-oci-ta 0.4 on: the push step's
+	// push_format), which changes the manifest and keeps the config, the image ID.
+	format := "oci"
+	if pub.Params.String("BUILDAH_FORMAT") == "docker" {
+		format = "docker"
+	}
+	if pub.Params.String("COMPRESSION_FORMAT") == "dual" {
+		pub.Digest, err = w.PushDual(ctx, store, image, image)
+	} else {
+		pub.Digest, err = w.PushAs(ctx, store, image, image, format)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	pub.Ref = repo + "@" + pub.Digest
+	if pub.StageImages, err = w.stageImagesOf(ctx, source, pub.Params, store); err != nil {
+		return "", "", err
+	}
+	if b.SBOMImages != nil {
+		pub.StageImages = b.SBOMImages(pub.StageImages)
+	}
+	_, tag := splitTag(image)
+	if pub.SBOM, err = SBOM(repo, tag, pub.Digest, pub.StageImages, time.Now()); err != nil {
+		return "", "", err
+	}
+	sbomURL, err := w.attachSBOM(ctx, dir, repo, *pub)
+	return sbomURL, taskVersion, err
+}
+
+// buildParams are the build task's parameters in b's pipeline run, which pushes image.
+func (w *World) buildParams(b Build, image, timestamp string) Params {
+	repo, _ := splitTag(image)
+	return buildahOCITaDefaults.Overlay(Params{
+		"IMAGE":             image,
+		"SOURCE_ARTIFACT":   "oci:" + repo + "@sha256:" + sha256Hex([]byte(b.Commit)),
+		"COMMIT_SHA":        b.Commit,
+		"SOURCE_URL":        w.GitURL(b.Name),
+		"SOURCE_DATE_EPOCH": timestamp,
+		"REWRITE_TIMESTAMP": "true",
+		"TLSVERIFY":         "false", // the loopback registry speaks plain HTTP
+	}).Overlay(w.substitute(b.Params))
+}
+
+// stepImageFor is the build step's image holding the buildah CLI of version ("" for 1.42.2).
+func (w *World) stepImageFor(ctx context.Context, version string) (string, error) {
+	cli, err := w.Tools.BuildahFor(version)
+	if err != nil {
+		return "", err
+	}
+	return w.StepImage(ctx, cmpOr(version, "1.42.2"), cli)
 }
 
 func (w *World) stageImagesOf(ctx context.Context, source string, p Params, s Store) ([]StageImage, error) {
