@@ -54,6 +54,9 @@ func TestMultiPlatform(t *testing.T) {
 			stderr: []string{"rebuild: verify: index ", ": identical: ", "rebuild: verify: identical"}},
 		{name: "verify the arm64 image", command: "verify", args: []string{"--key", w.PubKey, arm64.Ref}, id: arm64.ImageID,
 			stderr: []string{"for linux/arm64", "rebuild: verify: identical"}},
+		{name: "verify every platform and the index", command: "verify", args: []string{"--key", w.PubKey, "--platform", "all", pub.Ref},
+			id:     amd64.ImageID + " linux/amd64\n" + arm64.ImageID + " linux/arm64",
+			stderr: []string{"rebuild: platform linux/arm64 (2 of 2)", "rebuild: linux/amd64  identical", "rebuild: linux/arm64  identical", "rebuild: index        identical"}},
 		{name: "a platform not built", stdin: pub.Attestation, args: []string{"--platform", "linux/s390x"}, exit: 2,
 			stderr: []string{"linux/s390x"}},
 	} {
