@@ -60,28 +60,6 @@ type script struct {
 	rpmArchFilter change
 }
 
-// change is when a rule came into a task version: never, always (the zero value), or for
-// TaskRuns started at or after since.
-type change struct {
-	never bool
-	since time.Time
-}
-
-var always = change{}
-
-func since(rfc3339 string) change {
-	t, err := time.Parse(time.RFC3339, rfc3339)
-	if err != nil {
-		panic(err) // a profile's literal
-	}
-	return change{since: t}
-}
-
-// applies reports whether the change applied to a TaskRun started at started.
-func (c change) applies(started time.Time) bool {
-	return !c.never && (started.IsZero() || !started.Before(c.since))
-}
-
 // asRead is the task as the script read it: without the parameters its version did not pass on.
 func (s script) asRead(t Task) Task {
 	if !s.labelsParam.applies(t.Started) {
