@@ -196,8 +196,6 @@ func checkPrefetch(t Task, p *Profile) []string {
 	}
 	if p != nil {
 		switch r := p.rules.(type) {
-		case kbc:
-			out = append(out, "PREFETCH_INPUT is set: konflux-build-cli's prefetch injection (task 0.10 on) is not replayed")
 		case script:
 			if !t.SkipInjections && !r.icmInjection.applies(t.Started) {
 				out = append(out, "PREFETCH_INPUT is set and the TaskRun started before 2025-08-18 (0.4's efddcd82): the content-sets.json of its prefetched content is not replayed")

@@ -53,6 +53,25 @@ func (p *Prepared) writeICM() (string, error) {
 // -P '(?<=repository_id=).*(?=(&|$))'` (greedy: to the end of the purl) and `sort -u` find
 // them.
 func contentSets(bom []byte) ([]string, error) {
+	purls, err := sbomPurls(bom)
+	if err != nil {
+		return nil, err
+	}
+	var sets []string
+	for _, purl := range purls {
+		for _, line := range strings.Split(purl, "\n") {
+			if _, set, ok := strings.Cut(line, "repository_id="); ok && set != "" {
+				sets = append(sets, set)
+			}
+		}
+	}
+	slices.Sort(sets)
+	return slices.Compact(sets), nil
+}
+
+// sbomPurls are the purls of a CycloneDX SBOM's components or of an SPDX SBOM's packages'
+// purl references.
+func sbomPurls(bom []byte) ([]string, error) {
 	var doc struct {
 		BOMFormat  string `json:"bomFormat"`
 		Components []struct {
@@ -82,16 +101,7 @@ func contentSets(bom []byte) ([]string, error) {
 			}
 		}
 	}
-	var sets []string
-	for _, purl := range purls {
-		for _, line := range strings.Split(purl, "\n") {
-			if _, set, ok := strings.Cut(line, "repository_id="); ok && set != "" {
-				sets = append(sets, set)
-			}
-		}
-	}
-	slices.Sort(sets)
-	return slices.Compact(sets), nil
+	return purls, nil
 }
 
 // icmAsJQ is content-sets.json once the script's jq has added the content sets: jq's

@@ -103,12 +103,17 @@ func (kbc) labelsJSON(base map[string]string, r Replay) []byte {
 
 // writeFiles writes labels.json into a buildinfo folder of the task's own, passed as the
 // .konflux-buildinfo build context; the source tree is left as checked out.
-func (kbc) writeFiles(_ *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
+func (kbc) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
 	f := taskFiles{buildContext: filepath.Join(dir, "buildinfo")}
 	if err := os.Mkdir(f.buildContext, 0o755); err != nil {
 		return f, err
 	}
-	return f, writeNewFile(filepath.Join(f.buildContext, "labels.json"), labelsJSON)
+	if err := writeNewFile(filepath.Join(f.buildContext, "labels.json"), labelsJSON); err != nil {
+		return f, err
+	}
+	var err error
+	f.kbc, err = p.writeKBCPrefetch(dir, p.buildah, &f)
+	return f, err
 }
 
 // argv is konflux-build-cli's `buildah build` command line for the task's flags, less what
@@ -116,6 +121,10 @@ func (kbc) writeFiles(_ *Prepared, labelsJSON []byte, dir string) (taskFiles, er
 func (k kbc) argv(p *Prepared, r Replay, f taskFiles) []string {
 	t := p.Task
 	a := []string{"--file", f.containerfile, "--tag", p.outputName()}
+	a = append(a, f.kbc.secrets...)
+	for _, v := range f.kbc.volumes {
+		a = append(a, "--volume="+v)
+	}
 	if t.WorkdirMount != "" {
 		a = append(a, "--volume="+p.ContextDir+":"+t.WorkdirMount+":z")
 	}

@@ -107,14 +107,24 @@ func prefixRuns(cf []byte) []byte {
 }
 
 // copyTree copies the folders and regular files of src to dst as `cp -r` then
-// `chmod -R go+rwX` leave them: read and write for all, execute for folders and for files
-// that had any.
+// `chmod -R go+rwX` leave them: read and write for group and others, execute for folders
+// and for files that had any.
 func copyTree(src, dst string) error {
+	return copyTreeAdding(src, dst, 0o066, 0o011, nil)
+}
+
+// copyTreeAdding copies the folders and regular files of src, but those skip names (by
+// slash path relative to src), to dst, as created under umask 022 then given rw more (and
+// x more when a folder, or a file with any x).
+func copyTreeAdding(src, dst string, rw, x fs.FileMode, skip func(rel string) bool) error {
 	return filepath.WalkDir(src, func(file string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, file)
+		if skip != nil && skip(filepath.ToSlash(rel)) {
+			return filepath.SkipDir
+		}
 		to := filepath.Join(dst, rel)
 		info, err := d.Info()
 		if err != nil {
@@ -123,12 +133,12 @@ func copyTree(src, dst string) error {
 		mode := info.Mode().Perm() &^ 0o022
 		switch {
 		case d.IsDir():
-			return chmodAfter(os.MkdirAll(to, 0o700), to, mode|0o077)
+			return chmodAfter(os.MkdirAll(to, 0o700), to, mode|rw|x)
 		case d.Type().IsRegular():
 			if mode&0o111 != 0 {
-				mode |= 0o011
+				mode |= x
 			}
-			return chmodAfter(copyFile(file, to), to, mode|0o066)
+			return chmodAfter(copyFile(file, to), to, mode|rw)
 		default:
 			return fmt.Errorf("%s is not a file or a folder", rel)
 		}

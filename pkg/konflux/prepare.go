@@ -22,6 +22,7 @@ type Prepared struct {
 
 	content []byte
 	arch    string // `uname -m` of the build's host, as Invoke is told
+	buildah string // the buildah version that builds, as Invoke is told
 	// buildArgsFileLines are the lines of BUILD_ARGS_FILE the task's script passed as
 	// --build-arg flags before it passed the file itself (sed -e '/^#/d' -e '/^\s*$/d').
 	buildArgsFileLines []string

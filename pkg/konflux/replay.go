@@ -70,6 +70,7 @@ type taskFiles struct {
 	cachi2        string // the copy of the prefetched content, "" when none
 	yumRepos      string // the yum repository files mounted over the image's, "" when none
 	icmLines      string // what inject-icm-to-containerfile appended to the Containerfile copy
+	kbc           kbcPrefetch
 }
 
 // Invoke writes what the task writes (labels.json, a copy of the Containerfile with the
@@ -78,7 +79,7 @@ type taskFiles struct {
 // InheritedLabelsFrom names (nil when it names none); in.Stages and in.AnnotationsFile are
 // taken from the checkout.
 func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput) (_ *Invocation, err error) {
-	in.Stages, p.arch = p.File.Stages, in.Arch
+	in.Stages, p.arch, p.buildah = p.File.Stages, in.Arch, in.BuildahVersion
 	in.AnnotationsFile = ""
 	if p.Task.AnnotationsFile != "" {
 		if data, err := os.ReadFile(filepath.Join(p.SourceDir, p.Task.AnnotationsFile)); err == nil {
@@ -106,6 +107,11 @@ func (p *Prepared) Invoke(b *Build, baseLabels map[string]string, in ReplayInput
 	cf, err := p.withLocalBasesAbsolute(p.content)
 	if err != nil {
 		return nil, err
+	}
+	if f.kbc.envFile {
+		if cf, err = injectRuns(cf, ". "+kbcPrefetchEnvMount+" && \\\n    "); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadTask, err)
+		}
 	}
 	cf = append(append([]byte{}, cf...), f.icmLines...)
 	if len(r.Injected) > 0 {
