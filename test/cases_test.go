@@ -26,6 +26,8 @@ type e2eCase struct {
 	// tamperPrefetch is a prefetched file (under deps/generic) changed after its checksum
 	// check (world.Build.TamperPrefetch).
 	tamperPrefetch string
+	// prefetchEnvJSON: the prefetch task is 0.3.1's, with prefetch-env.json (world.Build.PrefetchEnvJSON).
+	prefetchEnvJSON bool
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -226,6 +228,36 @@ var cases = []e2eCase{
 			"HERMETIC":       "true",
 		},
 		reproducible: true,
+	},
+	{
+		// Task 0.10 over the prefetch: konflux-build-cli mounts a copy of output/ at
+		// /cachi2/output and cachi2.env at /cachi2/cachi2.env, rewrites each shell-form RUN with
+		// its tokenizer to source it, and builds in `unshare --net` with loopback up.
+		name:         "kbc-hermetic-generic",
+		testdata:     "hermetic-generic",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "PREFETCH_INPUT": `{"type":"generic","path":"."}`, "HERMETIC": "true"},
+		buildah:      "1.44.0",
+		kbc:          true,
+		reproducible: true,
+	},
+	{
+		name:         "kbc-hermetic-pip",
+		testdata:     "hermetic-pip",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "PREFETCH_INPUT": `{"type":"pip","path":"."}`, "HERMETIC": "true"},
+		buildah:      "1.44.0",
+		kbc:          true,
+		reproducible: true,
+	},
+	{
+		// Prefetch task 0.3.1 writes prefetch-env.json: konflux-build-cli with buildah 1.44.0
+		// passes PIP_FIND_LINKS and PIP_NO_INDEX as secret env mounts, the Containerfile untouched.
+		name:            "kbc-hermetic-pip-secrets",
+		testdata:        "hermetic-pip",
+		params:          world.Params{"DOCKERFILE": "Containerfile", "PREFETCH_INPUT": `{"type":"pip","path":"."}`, "HERMETIC": "true"},
+		buildah:         "1.44.0",
+		kbc:             true,
+		prefetchEnvJSON: true,
+		reproducible:    true,
 	},
 	{
 		name:         "clock",

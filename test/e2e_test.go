@@ -155,6 +155,7 @@ func publish(ctx context.Context, t *testing.T, w *world.World, c e2eCase, date 
 	pub, err := w.Publish(ctx, world.Build{
 		Name: c.name, Commit: commit, Params: c.params, CloneParams: c.cloneParams, Attestations: c.attestations,
 		Buildah: c.buildah, KBC: c.kbc, Task: c.task, TamperPrefetch: c.tamperPrefetch,
+		PrefetchEnvJSON: c.prefetchEnvJSON,
 	})
 	if err != nil {
 		t.Fatalf("publishing %s: %v (log: %s, kept with REBUILD_E2E_KEEP=1)", c.name, err, w.LogPath)

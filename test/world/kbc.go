@@ -24,7 +24,10 @@ import (
 //
 // konflux-build-cli re-executes itself in a user namespace, as the task's step does after
 // adding "root:1:4294967294" to /etc/subuid and /etc/subgid: those lines must be there.
-func (w *World) KBCBuild(ctx context.Context, source string, p Params, s Store, buildah, taskVersion string) (string, error) {
+//
+// prefetch is the prefetch task's CACHI2_ARTIFACT restored as the task's /var/workdir/cachi2
+// ("" for none): the step passes it, and the yum.repos.d folders, as prefetchArgs says.
+func (w *World) KBCBuild(ctx context.Context, source, prefetch string, p Params, s Store, buildah, taskVersion string) (string, error) {
 	if w.Tools.KBC == "" {
 		return "", fmt.Errorf("no konflux-build-cli: set REBUILD_KBC to a konflux-build-cli binary")
 	}
@@ -73,6 +76,7 @@ func (w *World) KBCBuild(ctx context.Context, source string, p Params, s Store, 
 		// The world's registry speaks plain HTTP (the task's TLSVERIFY=false).
 		"--src-tls-verify=" + p.String("TLSVERIFY"),
 	}
+	args = append(args, prefetchArgs(source, prefetch, p)...)
 	// The task ends its flags with "-" and then passes each array parameter after its flag;
 	// konflux-build-cli 8bfe330 (2026-07-08), the newest the world could build, takes "-" as
 	// an argument to buildah, so the arrays follow the flags directly, and empty ones are left out.
@@ -98,4 +102,36 @@ func (w *World) KBCBuild(ctx context.Context, source string, p Params, s Store, 
 		return "", fmt.Errorf("building %s with konflux-build-cli: inspect printed %q, not an image ID", p.String("IMAGE"), out)
 	}
 	return id, nil
+}
+
+// prefetchArgs are the build step's prefetch and yum.repos.d flags (task/buildah-oci-ta/0.10
+// at build-definitions 4f3cd5d9, 0.10.5). The step's working folder, /var/workdir, is the
+// folder of source (the world runs konflux-build-cli there), so prefetch-copy and
+// YUM_REPOS_D_FETCHED are beside source, as the task's are. The task passes
+// `--yum-repos-d-sources "${yum_repos_d_sources[@]}"` with the array possibly empty; so does
+// this (konflux-build-cli expands a flag followed by values into one flag each, and drops
+// it followed by none).
+func prefetchArgs(source, prefetch string, p Params) []string {
+	workdir := filepath.Dir(source)
+	dir, copyDir := "", ""
+	if prefetch != "" && isFile(filepath.Join(prefetch, "cachi2.env")) {
+		// "Copy to a sibling dir instead in case we don't have write permissions to the
+		// prefetch_dir": /var/workdir/prefetch-copy beside /var/workdir/cachi2.
+		dir, copyDir = prefetch, filepath.Join(filepath.Dir(prefetch), "prefetch-copy")
+	}
+	args := []string{"--yum-repos-d-sources"}
+	for _, d := range [][2]string{{workdir, p.String("YUM_REPOS_D_FETCHED")}, {source, p.String("YUM_REPOS_D_SRC")}} {
+		if fi, err := os.Stat(filepath.Join(d[0], d[1])); d[1] != "" && err == nil && fi.IsDir() {
+			args = append(args, filepath.Join(d[0], d[1]))
+		}
+	}
+	return append(args,
+		"--yum-repos-d-target", p.String("YUM_REPOS_D_TARGET"),
+		"--prefetch-dir", dir, "--prefetch-dir-copy", copyDir,
+		"--prefetch-env-mount", "/cachi2/cachi2.env", "--prefetch-output-mount", "/cachi2/output")
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

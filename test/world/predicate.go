@@ -170,7 +170,7 @@ func Predicate(r Run) ([]byte, error) {
 		p.BuildConfig.Tasks = append(p.BuildConfig.Tasks[:2], r.platformTasks(buildAfter, at(buildStart), at)...)
 	}
 	if r.Prefetch != nil {
-		p.BuildConfig.Tasks = slices.Insert(p.BuildConfig.Tasks, 2, prefetchTask(r.Prefetch, at))
+		p.BuildConfig.Tasks = slices.Insert(p.BuildConfig.Tasks, 2, recordedPrefetchTask(r.Prefetch, at))
 	}
 	p.Metadata = metadata{
 		BuildStartedOn: at(0), BuildFinishedOn: at(5 * time.Minute),

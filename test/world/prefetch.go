@@ -26,6 +26,7 @@ type Prefetched struct {
 	Artifact       string   // its CACHI2_ARTIFACT result: oci:<repo>@sha256:<hex of the blob>
 	Files          []string // the files fetched, relative to output/deps/generic, in lock order
 	Tampered       string   // the one of Files changed after its checksum was checked, or ""
+	EnvJSON        bool     // task 0.3.1's: prefetch.env and prefetch-env.json beside cachi2.env
 	// Dir is CACHI2_ARTIFACT restored as the build task's use-trusted-artifact does (under
 	// Publish's temporary folder: gone once Publish returns).
 	Dir string
@@ -57,12 +58,14 @@ type genericLock struct {
 // pushed as one manifest tagged store, and CACHI2_ARTIFACT is fetched back and unpacked, as
 // the build task does. With tamper (a file name under deps/generic) that file gets a line
 // more after the check: an artifact whose content the commit's lock file does not describe.
-func (w *World) Prefetch(ctx context.Context, source, input, store, sourceArtifact, tamper, dir string) (*Prefetched, error) {
+// With envJSON the prefetch is task 0.3.1's, which also writes prefetch.env and
+// prefetch-env.json (prefetchEnvFiles).
+func (w *World) Prefetch(ctx context.Context, source, input, store, sourceArtifact, tamper, dir string, envJSON bool) (*Prefetched, error) {
 	pkgs, err := parsePrefetchInput(input)
 	if err != nil {
 		return nil, err
 	}
-	res := &Prefetched{Input: input, Store: store, SourceIn: sourceArtifact, Tampered: tamper}
+	res := &Prefetched{Input: input, Store: store, SourceIn: sourceArtifact, Tampered: tamper, EnvJSON: envJSON}
 	cachi2 := filepath.Join(dir, "cachi2")
 	deps := filepath.Join(cachi2, "output", "deps", "generic")
 	if err := os.MkdirAll(deps, 0o755); err != nil {
@@ -130,7 +133,7 @@ func (w *World) Prefetch(ctx context.Context, source, input, store, sourceArtifa
 			return nil, err
 		}
 	}
-	if err := writePrefetchMetadata(cachi2, components, pip); err != nil {
+	if err := writePrefetchMetadata(cachi2, components, pip, envJSON); err != nil {
 		return nil, err
 	}
 
@@ -258,8 +261,9 @@ func bomComponent(name, downloadURL, checksum string) map[string]any {
 }
 
 // writePrefetchMetadata writes what fetch-deps writes beside the files (pip alone sets
-// variables; no project file is changed) and the env file generate-env writes.
-func writePrefetchMetadata(cachi2 string, components []any, pip bool) error {
+// variables; no project file is changed) and the env files generate-env writes (with
+// envJSON, prefetch.env and prefetch-env.json as well: prefetchEnvFiles).
+func writePrefetchMetadata(cachi2 string, components []any, pip, envJSON bool) error {
 	bom, err := json.MarshalIndent(map[string]any{
 		"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
 		"metadata":   map[string]any{"tools": []map[string]string{{"vendor": "red hat", "name": "hermeto"}}},
@@ -269,17 +273,19 @@ func writePrefetchMetadata(cachi2 string, components []any, pip bool) error {
 		return err
 	}
 	output := filepath.Join(cachi2, "output")
-	// an env file with no variables: generate-env prints the empty list's one newline
-	env, vars := "\n", "[]"
+	vars := "[]"
 	if pip {
-		env = "export PIP_FIND_LINKS=/cachi2/output/deps/pip\nexport PIP_NO_INDEX=true\n"
 		vars = `[{"name": "PIP_FIND_LINKS", "value": "deps/pip", "kind": "path"}, {"name": "PIP_NO_INDEX", "value": "true", "kind": "literal"}]`
 	}
-	for file, data := range map[string]string{
+	files := map[string]string{
 		filepath.Join(output, "bom.json"):           string(bom) + "\n",
 		filepath.Join(output, ".build-config.json"): `{"environment_variables": ` + vars + `, "project_files": []}`,
-		filepath.Join(cachi2, "cachi2.env"):         env,
-	} {
+	}
+	// an env file with no variables: generate-env prints the empty list's one newline
+	for name, data := range prefetchEnvFiles(pip, envJSON) {
+		files[filepath.Join(cachi2, name)] = data
+	}
+	for file, data := range files {
 		if err := WriteFile(file, []byte(data), 0o644); err != nil {
 			return err
 		}

@@ -36,6 +36,11 @@ type Build struct {
 	// deps/generic) the prefetch changes after checking it: the build uses content that the
 	// commit's lock file does not describe.
 	TamperPrefetch string
+	// PrefetchEnvJSON, with PREFETCH_INPUT, makes the prefetch task 0.3.1's: it writes
+	// prefetch.env and prefetch-env.json beside cachi2.env, and konflux-build-cli (task 0.10.3
+	// on, buildah 1.44.0) then passes the variables as secret env mounts instead of
+	// rewriting the RUN lines.
+	PrefetchEnvJSON bool
 }
 
 // Published is an image as Konflux leaves it: pushed, SBOM attached, provenance attested.
@@ -68,12 +73,9 @@ func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error)
 	image := repo + ":" + b.Commit
 	pub.Params = w.buildParams(b, image, timestamp)
 	if input := pub.Params.String("PREFETCH_INPUT"); input != "" {
-		if b.KBC {
-			return pub, fmt.Errorf("publishing %s: the world prefetches for task 0.8's script alone", b.Name)
-		}
 		// The pipeline gives the prefetch task the clone's SOURCE_ARTIFACT and the build task
 		// the prefetch task's SOURCE_ARTIFACT and CACHI2_ARTIFACT.
-		pre, err := w.Prefetch(ctx, source, input, image+".prefetch", pub.Params.String("SOURCE_ARTIFACT"), b.TamperPrefetch, dir)
+		pre, err := w.Prefetch(ctx, source, input, image+".prefetch", pub.Params.String("SOURCE_ARTIFACT"), b.TamperPrefetch, dir, b.PrefetchEnvJSON)
 		if err != nil {
 			return pub, err
 		}
@@ -134,14 +136,14 @@ func (w *World) buildAndPush(ctx context.Context, b Build, source, dir, image st
 	taskVersion := b.Task.Version
 	// IMAGE as the build step sees it: the remote task appends the platform to it first.
 	params := pub.Params.Overlay(Params{"IMAGE": image})
+	cachi2 := ""
+	if pub.Prefetch != nil {
+		cachi2 = pub.Prefetch.Dir
+	}
 	if b.KBC {
 		taskVersion = cmpOr(taskVersion, "0.10")
-		pub.BuildID, err = w.KBCBuild(ctx, source, params, store, buildah, taskVersion)
+		pub.BuildID, err = w.KBCBuild(ctx, source, cachi2, params, store, buildah, taskVersion)
 	} else {
-		cachi2 := ""
-		if pub.Prefetch != nil {
-			cachi2 = pub.Prefetch.Dir
-		}
 		pub.BuildID, err = w.KonfluxBuildPrefetched(ctx, source, cachi2, params, store, buildah, b.Task)
 	}
 	if err != nil {
