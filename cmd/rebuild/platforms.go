@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,10 +36,10 @@ func rebuildEveryPlatform(ctx context.Context, cfg config, v verifier, job *rebu
 		verdicts[i] = verdictOf(err, cfg.verify)
 		switch {
 		case errors.Is(err, errNotIdentical), errors.Is(err, errEquivalent):
-			differs = cmpErr(differs, err)
+			differs = cmp.Or(differs, err)
 		case err != nil:
 			log.Warn("%s: %v", p, err)
-			first = cmpErr(first, err)
+			first = cmp.Or(first, err)
 		}
 		if ctx.Err() != nil {
 			break
@@ -51,7 +52,7 @@ func rebuildEveryPlatform(ctx context.Context, cfg config, v verifier, job *rebu
 		index = verdictOf(err, true)
 		switch {
 		case errors.Is(err, rebuild.ErrIndexDiffers):
-			differs = cmpErr(differs, errNotIdentical)
+			differs = cmp.Or(differs, errNotIdentical)
 		case err != nil:
 			first = err
 		}
@@ -65,7 +66,7 @@ func rebuildEveryPlatform(ctx context.Context, cfg config, v verifier, job *rebu
 		fmt.Fprintf(tw, "rebuild: index\t%s\n", index)
 	}
 	_ = tw.Flush()
-	return cmpErr(first, differs)
+	return cmp.Or(first, differs)
 }
 
 func verdictOf(err error, verify bool) string {
@@ -80,14 +81,6 @@ func verdictOf(err error, verify bool) string {
 		return "different"
 	}
 	return fmt.Sprintf("error (exit %d)", exitCode(err))
-}
-
-// cmpErr is a when set, else b.
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // perPlatform names a platform's copy of file: report.json -> report-linux-arm64.json.

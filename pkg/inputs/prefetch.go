@@ -23,9 +23,9 @@ import (
 // dir, as the build task's use-trusted-artifact step did: `oras blob fetch | tar -zxpf -`.
 // The blob must have the recorded digest; only folders and regular files are unpacked.
 func FetchPrefetched(ctx context.Context, sys *types.SystemContext, artifact, dir string) error {
-	repo, want, err := parseBlobURL(strings.TrimPrefix(artifact, "oci:"))
+	repo, want, err := parseArtifact(artifact)
 	if err != nil {
-		return fmt.Errorf("CACHI2_ARTIFACT: %w", err)
+		return err
 	}
 	return retry(ctx, retries.requestTimeout, func(ctx context.Context) error {
 		if err := os.RemoveAll(dir); err != nil {
@@ -43,9 +43,9 @@ func FetchPrefetched(ctx context.Context, sys *types.SystemContext, artifact, di
 // SavePrefetched copies the trusted artifact's blob, checked against its digest, into the
 // blobs of the OCI layout at layout, where PrefetchedFromLayout reads it.
 func SavePrefetched(ctx context.Context, sys *types.SystemContext, artifact, layout string) error {
-	repo, want, err := parseBlobURL(strings.TrimPrefix(artifact, "oci:"))
+	repo, want, err := parseArtifact(artifact)
 	if err != nil {
-		return fmt.Errorf("CACHI2_ARTIFACT: %w", err)
+		return err
 	}
 	dst := filepath.Join(layout, "blobs", want.Algorithm().String(), want.Encoded())
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -58,13 +58,11 @@ func SavePrefetched(ctx context.Context, sys *types.SystemContext, artifact, lay
 		}
 		defer rc.Close()
 		tmp := dst + ".partial"
-		verifier := want.Verifier()
-		if err := writeEntry(tmp, io.TeeReader(rc, verifier), 0o644); err != nil {
-			_ = os.Remove(tmp)
+		verified, err := saveVerified(tmp, rc, want)
+		switch {
+		case err != nil:
 			return fmt.Errorf("%w: fetching the prefetched content %s: %w", ErrUnavailable, artifact, err)
-		}
-		if !verifier.Verified() {
-			_ = os.Remove(tmp)
+		case !verified:
 			return finalError{fmt.Errorf("%w: %s has another digest", ErrPrefetched, artifact)}
 		}
 		return os.Rename(tmp, dst)
@@ -74,9 +72,9 @@ func SavePrefetched(ctx context.Context, sys *types.SystemContext, artifact, lay
 // PrefetchedFromLayout reads the trusted artifact's blob from the OCI layout at layout (a
 // kit's images, where `rebuild kit` puts it) instead of its registry.
 func PrefetchedFromLayout(layout, artifact, dir string) error {
-	_, want, err := parseBlobURL(strings.TrimPrefix(artifact, "oci:"))
+	_, want, err := parseArtifact(artifact)
 	if err != nil {
-		return fmt.Errorf("CACHI2_ARTIFACT: %w", err)
+		return err
 	}
 	f, err := os.Open(filepath.Join(layout, "blobs", want.Algorithm().String(), want.Encoded()))
 	if err != nil {
@@ -84,6 +82,30 @@ func PrefetchedFromLayout(layout, artifact, dir string) error {
 	}
 	defer f.Close()
 	return unpackVerified(f, want, artifact, dir)
+}
+
+// parseArtifact reads a trusted artifact's reference, oci:<repository>@sha256:<hex>.
+func parseArtifact(artifact string) (reference.Named, digest.Digest, error) {
+	repo, d, err := parseBlobURL(strings.TrimPrefix(artifact, "oci:"))
+	if err != nil {
+		return nil, "", fmt.Errorf("CACHI2_ARTIFACT: %w", err)
+	}
+	return repo, d, nil
+}
+
+// saveVerified writes r into file and reports whether what it read had the digest want; file
+// is removed unless it had.
+func saveVerified(file string, r io.Reader, want digest.Digest) (bool, error) {
+	verifier := want.Verifier()
+	if err := writeEntry(file, io.TeeReader(r, verifier), 0o644); err != nil {
+		_ = os.Remove(file)
+		return false, err
+	}
+	if !verifier.Verified() {
+		_ = os.Remove(file)
+		return false, nil
+	}
+	return true, nil
 }
 
 // unpackVerified unpacks the tar.gz r into dir and checks that r had the digest want; on any
@@ -210,13 +232,11 @@ func DownloadLocked(ctx context.Context, rawURL, checksum, file string) error {
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("%w: GET %s: %s", ErrUnavailable, rawURL, resp.Status)
 		}
-		verifier := want.Verifier()
-		if err := writeEntry(file, io.TeeReader(resp.Body, verifier), 0o644); err != nil {
-			_ = os.Remove(file)
+		verified, err := saveVerified(file, resp.Body, want)
+		switch {
+		case err != nil:
 			return fmt.Errorf("%w: GET %s: %w", ErrUnavailable, rawURL, err)
-		}
-		if !verifier.Verified() {
-			_ = os.Remove(file)
+		case !verified:
 			return finalError{fmt.Errorf("%w: %s is not the file the lock file names (%s)", ErrPrefetched, rawURL, checksum)}
 		}
 		return nil

@@ -123,11 +123,7 @@ func CheckPrefetched(sourceDir, input, dir string) (int, error) {
 
 // addGeneric adds the files of a generic package's artifacts.lock.yaml.
 func (l *prefetchLock) addGeneric(sourceDir string, p PrefetchPackage) error {
-	lockfile, data, err := readLockFile(sourceDir, p, cmpOr(p.Lockfile, "artifacts.lock.yaml"))
-	if err != nil {
-		return err
-	}
-	artifacts, err := genericArtifacts(lockfile, data)
+	artifacts, err := genericArtifacts(sourceDir, p)
 	if err != nil {
 		return err
 	}
@@ -137,9 +133,13 @@ func (l *prefetchLock) addGeneric(sourceDir string, p PrefetchPackage) error {
 	return nil
 }
 
-// genericArtifacts reads an artifacts.lock.yaml: each file lands in deps/generic/<filename>
-// (by default the URL's last element).
-func genericArtifacts(lockfile string, data []byte) ([]LockedDownload, error) {
+// genericArtifacts reads a generic package's artifacts.lock.yaml (or its lockfile): each file
+// lands in deps/generic/<filename> (by default the URL's last element).
+func genericArtifacts(sourceDir string, p PrefetchPackage) ([]LockedDownload, error) {
+	lockfile, data, err := readLockFile(sourceDir, p, cmpOr(p.Lockfile, "artifacts.lock.yaml"))
+	if err != nil {
+		return nil, err
+	}
 	var lock struct {
 		Artifacts []struct {
 			DownloadURL string `yaml:"download_url"`
@@ -156,13 +156,23 @@ func genericArtifacts(lockfile string, data []byte) ([]LockedDownload, error) {
 		if name == "" {
 			name = path.Base(strings.SplitN(strings.SplitN(a.DownloadURL, "?", 2)[0], "#", 2)[0])
 		}
-		alg, sum, _ := strings.Cut(a.Checksum, ":")
-		if alg != "sha256" || len(sum) != 64 {
-			return nil, fmt.Errorf("%w: %s: %s has checksum %q: only sha256 is checked", ErrCannotReplay, lockfile, name, a.Checksum)
+		sum, err := lockedSHA256(lockfile, name, a.Checksum)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, LockedDownload{URL: a.DownloadURL, Path: path.Join("generic", path.Clean("/" + name)[1:]), Checksum: "sha256:" + strings.ToLower(sum)})
+		out = append(out, LockedDownload{URL: a.DownloadURL, Path: path.Join("generic", path.Clean("/" + name)[1:]), Checksum: sum})
 	}
 	return out, nil
+}
+
+// lockedSHA256 is a lock file's checksum ("sha256:<hex>", as Hermeto writes it) in the form
+// fileSHA256 gives; another algorithm is not checked.
+func lockedSHA256(lockfile, what, checksum string) (string, error) {
+	alg, sum, _ := strings.Cut(checksum, ":")
+	if alg != "sha256" || len(sum) != 64 {
+		return "", fmt.Errorf("%w: %s: %s has checksum %q: only sha256 is checked", ErrCannotReplay, lockfile, what, checksum)
+	}
+	return "sha256:" + strings.ToLower(sum), nil
 }
 
 func fileSHA256(file string) (string, error) {
@@ -195,11 +205,8 @@ func checkPrefetch(t Task, p *Profile) []string {
 		out = append(out, fmt.Sprintf("CACHI2_ARTIFACT %q is not oci:<repository>@sha256:<64 lowercase hex>", t.Cachi2Artifact))
 	}
 	if p != nil {
-		switch r := p.rules.(type) {
-		case script:
-			if !t.SkipInjections && !r.icmInjection.applies(t.Started) {
-				out = append(out, "PREFETCH_INPUT is set and the TaskRun started before 2025-08-18 (0.4's efddcd82): the content-sets.json of its prefetched content is not replayed")
-			}
+		if s, ok := p.rules.(script); ok && !t.SkipInjections && !s.icmInjection.applies(t.Started) {
+			out = append(out, "PREFETCH_INPUT is set and the TaskRun started before 2025-08-18 (0.4's efddcd82): the content-sets.json of its prefetched content is not replayed")
 		}
 	}
 	pkgs, err := ParsePrefetchInput(t.PrefetchInput)
@@ -233,11 +240,7 @@ func LockedDownloads(sourceDir, input string) ([]LockedDownload, error) {
 		if p.Type != "generic" {
 			return nil, fmt.Errorf("%w: a %s package's files cannot be fetched again from their URLs (generic ones alone)", ErrCannotReplay, p.Type)
 		}
-		lockfile, data, err := readLockFile(sourceDir, p, cmpOr(p.Lockfile, "artifacts.lock.yaml"))
-		if err != nil {
-			return nil, err
-		}
-		artifacts, err := genericArtifacts(lockfile, data)
+		artifacts, err := genericArtifacts(sourceDir, p)
 		if err != nil {
 			return nil, err
 		}

@@ -174,15 +174,15 @@ func (l *prefetchLock) addRPM(sourceDir string, p PrefetchPackage) error {
 	}
 	for _, a := range lock.Arches {
 		for _, e := range slices.Concat(a.Packages, a.Source, a.ModuleMetadata) {
-			alg, sum, _ := strings.Cut(e.Checksum, ":")
-			if alg != "sha256" || len(sum) != 64 {
-				return fmt.Errorf("%w: %s: %s has checksum %q: only sha256 is checked", ErrCannotReplay, rel, e.URL, e.Checksum)
+			sum, err := lockedSHA256(rel, e.URL, e.Checksum)
+			if err != nil {
+				return err
 			}
 			key := "rpm/" + a.Arch + "/" + path.Base(strings.SplitN(e.URL, "?", 2)[0])
 			if l.rpms[key] == nil {
 				l.rpms[key] = map[string]bool{}
 			}
-			l.rpms[key]["sha256:"+strings.ToLower(sum)] = true
+			l.rpms[key][sum] = true
 		}
 	}
 	return nil

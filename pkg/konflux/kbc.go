@@ -112,7 +112,7 @@ func (kbc) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, er
 		return f, err
 	}
 	var err error
-	f.kbc, err = p.writeKBCPrefetch(dir, p.buildah, &f)
+	f.kbc, err = p.writeKBCPrefetch(dir, &f)
 	return f, err
 }
 

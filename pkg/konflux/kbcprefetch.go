@@ -33,7 +33,7 @@ type kbcPrefetch struct {
 // buildah 1.44 or later, else the env file sourced by every RUN; the yum repository files of
 // the commit and of the prefetch merged into one mounted folder; content-sets.json from the
 // prefetch SBOM into the buildinfo folder.
-func (p *Prepared) writeKBCPrefetch(dir, buildah string, f *taskFiles) (kbcPrefetch, error) {
+func (p *Prepared) writeKBCPrefetch(dir string, f *taskFiles) (kbcPrefetch, error) {
 	var k kbcPrefetch
 	var yumSources []string
 	if src := filepath.Join(p.SourceDir, cmpOr(p.Task.YumReposDSrc, "repos.d")); isDir(src) {
@@ -57,7 +57,7 @@ func (p *Prepared) writeKBCPrefetch(dir, buildah string, f *taskFiles) (kbcPrefe
 		}
 		envJSON := filepath.Join(cp, "prefetch-env.json")
 		secrets := false
-		if _, err := os.Stat(envJSON); err == nil && semverAtLeast(buildah, "1.44.0") {
+		if _, err := os.Stat(envJSON); err == nil && semverAtLeast(p.buildah, "1.44.0") {
 			if k.secrets, err = prefetchEnvSecrets(envJSON, filepath.Join(dir, "prefetch-env-secrets")); err != nil {
 				return k, err
 			}

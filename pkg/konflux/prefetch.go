@@ -31,7 +31,7 @@ func (p *Prepared) hasPrefetch() bool {
 // yum repository files: `cp -r` of the prefetch folder and `chmod -R go+rwX` of the copy,
 // mounted at /cachi2; the repos.d files kept in git copied into fetched.repos.d, mounted over
 // YUM_REPOS_D_TARGET.
-func (p *Prepared) writeScriptPrefetch(dir, arch string, archFilter bool, f *taskFiles) error {
+func (p *Prepared) writeScriptPrefetch(dir string, archFilter bool, f *taskFiles) error {
 	fetched := filepath.Join(dir, "fetched.repos.d")
 	if p.hasPrefetch() {
 		f.cachi2 = filepath.Join(dir, "cachi2")
@@ -41,14 +41,14 @@ func (p *Prepared) writeScriptPrefetch(dir, arch string, archFilter bool, f *tas
 		rpms := filepath.Join(f.cachi2, "output", "deps", "rpm")
 		if entries, err := os.ReadDir(rpms); err == nil && archFilter {
 			for _, e := range entries { // the RPMs of the other architectures
-				if e.Name() != arch {
+				if e.Name() != p.arch {
 					if err := os.RemoveAll(filepath.Join(rpms, e.Name())); err != nil {
 						return err
 					}
 				}
 			}
 		}
-		repo := filepath.Join(rpms, arch, "repos.d", "cachi2.repo")
+		repo := filepath.Join(rpms, p.arch, "repos.d", "cachi2.repo")
 		if _, err := os.Stat(repo); err == nil {
 			if err := copyTree(repo, filepath.Join(fetched, "cachi2.repo")); err != nil {
 				return err

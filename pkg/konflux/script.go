@@ -180,7 +180,7 @@ func (script) labelsJSON(base map[string]string, r Replay) []byte {
 // the injected files let in.
 func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error) {
 	var f taskFiles
-	if err := p.writeScriptPrefetch(dir, p.arch, s.rpmArchFilter.applies(p.Task.Started), &f); err != nil {
+	if err := p.writeScriptPrefetch(dir, s.rpmArchFilter.applies(p.Task.Started), &f); err != nil {
 		return f, err
 	}
 	if f.cachi2 != "" && !p.Task.SkipInjections {
