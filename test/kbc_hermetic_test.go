@@ -1,13 +1,11 @@
 package test
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -138,21 +136,7 @@ func artifactFiles(ctx context.Context, t *testing.T, w *world.World, uri string
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := tar.NewReader(gz)
-	files := map[string]string{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			data, _ := io.ReadAll(tr)
-			files[h.Name] = string(data)
-		}
-	}
+	return tarRegularFiles(t, gz)
 }
 
 // imageHistory is the created_by of each history entry of the image ref (repo@digest).

@@ -176,7 +176,17 @@ func imageFiles(ctx context.Context, t *testing.T, ref string) map[string]string
 	}
 	rc := mutate.Extract(img)
 	defer rc.Close()
-	tr := tar.NewReader(rc)
+	files := map[string]string{}
+	for name, data := range tarRegularFiles(t, rc) {
+		files[strings.TrimPrefix(strings.TrimPrefix(name, "./"), "/")] = data
+	}
+	return files
+}
+
+// tarRegularFiles reads a tar stream: the content of its regular files, by entry name.
+func tarRegularFiles(t *testing.T, r io.Reader) map[string]string {
+	t.Helper()
+	tr := tar.NewReader(r)
 	files := map[string]string{}
 	for {
 		h, err := tr.Next()
@@ -191,7 +201,7 @@ func imageFiles(ctx context.Context, t *testing.T, ref string) map[string]string
 			if err != nil {
 				t.Fatal(err)
 			}
-			files[strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/")] = string(data)
+			files[h.Name] = string(data)
 		}
 	}
 }
