@@ -195,15 +195,24 @@ func parsePrefetchInput(input string) ([]prefetchPackage, error) {
 	return pkgs, nil
 }
 
-func readGenericLock(source string, p prefetchPackage) (genericLock, error) {
-	var lock genericLock
-	rel := filepath.Join(p.Path, cmpOr(p.Lockfile, "artifacts.lock.yaml"))
+// readPackageFile reads the file name of package p (relative to its path) in the checkout.
+func readPackageFile(source string, p prefetchPackage, name string) (string, []byte, error) {
+	rel := filepath.Join(p.Path, name)
 	if !filepath.IsLocal(rel) {
-		return lock, fmt.Errorf("prefetch: lock file %s is outside the checkout", rel)
+		return rel, nil, fmt.Errorf("prefetch: %s is outside the checkout", rel)
 	}
 	data, err := os.ReadFile(filepath.Join(source, rel))
 	if err != nil {
-		return lock, fmt.Errorf("prefetch: %w", err)
+		return rel, nil, fmt.Errorf("prefetch: %w", err)
+	}
+	return rel, data, nil
+}
+
+func readGenericLock(source string, p prefetchPackage) (genericLock, error) {
+	var lock genericLock
+	rel, data, err := readPackageFile(source, p, cmpOr(p.Lockfile, "artifacts.lock.yaml"))
+	if err != nil {
+		return lock, err
 	}
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	dec.KnownFields(true)

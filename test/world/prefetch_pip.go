@@ -21,13 +21,9 @@ var pipURLRequirement = regexp.MustCompile(`^([A-Za-z0-9._-]+)\s*@\s*(\S+)\s+--h
 // Where it may differ: Hermeto names a URL requirement's file after the project and the URL's
 // digest (UNCONFIRMED), here after the URL's last element; PyPI requirements are not played.
 func prefetchPip(ctx context.Context, source string, p prefetchPackage, deps string) ([]any, error) {
-	rel := filepath.Join(p.Path, "requirements.txt")
-	if !filepath.IsLocal(rel) {
-		return nil, fmt.Errorf("prefetch: %s is outside the checkout", rel)
-	}
-	data, err := os.ReadFile(filepath.Join(source, rel))
+	rel, data, err := readPackageFile(source, p, "requirements.txt")
 	if err != nil {
-		return nil, fmt.Errorf("prefetch: %w", err)
+		return nil, err
 	}
 	if err := os.MkdirAll(deps, 0o755); err != nil {
 		return nil, err

@@ -32,13 +32,9 @@ type rpmLock struct {
 // Where it differs from Hermeto: the packages are stand-ins, not RPMs, and repodata/ holds a
 // stand-in repomd.xml instead of createrepo_c's output.
 func prefetchRPM(ctx context.Context, source string, p prefetchPackage, deps string) ([]any, error) {
-	rel := filepath.Join(p.Path, "rpms.lock.yaml")
-	if !filepath.IsLocal(rel) {
-		return nil, fmt.Errorf("prefetch: %s is outside the checkout", rel)
-	}
-	data, err := os.ReadFile(filepath.Join(source, rel))
+	rel, data, err := readPackageFile(source, p, "rpms.lock.yaml")
 	if err != nil {
-		return nil, fmt.Errorf("prefetch: %w", err)
+		return nil, err
 	}
 	var lock rpmLock
 	if err := yaml.Unmarshal(data, &lock); err != nil {
