@@ -86,7 +86,8 @@
 #     `. /cachi2/cachi2.env && \` before every RUN's command, and
 #     output/deps/rpm/<arch>/repos.d/cachi2.repo into fetched.repos.d (unless one is there);
 #   - HERMETIC=true: every base image pulled first, then --pull=never, and the build in a
-#     network namespace with only loopback up (`unshare --net`, `ip link set lo up`).
+#     network namespace with only loopback up (`unshare --net`, `ip link set lo up`; down
+#     before 9816995e, 2024-10-23, and in 0.1).
 #   Where it differs from the task: the copy is $work/cachi2, not /tmp/cachi2 (the mount's
 #   source, not in the image); buildah runs as real root, not in the task's user namespace,
 #   so `chmod go+rwX` changes nothing buildah can see. Older tasks are refused with
@@ -202,7 +203,11 @@ since 0.4 2025-08-18T07:33:44Z && icm_compat=true
 # c67d0f6b, 0.8: prefetched RPMs of other architectures removed.
 rpm_arch_filter=false
 since 0.8 2026-02-11T12:04:20Z && rpm_arch_filter=true
-log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: containerfile_copy=$containerfile_copy expands_build_args_file=$expands_build_args_file labels_param=$labels_param sbom_layer=$sbom_layer writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag icm_compat=$icm_compat rpm_arch_filter=$rpm_arch_filter"
+# 9816995e, 0.2: a HERMETIC build's network namespace gets its loopback up; before (and
+# in 0.1), `unshare --net` alone left it down.
+loopback_up=false
+since 0.2 2024-10-23T12:02:49Z && loopback_up=true
+log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: loopback_up=$loopback_up containerfile_copy=$containerfile_copy expands_build_args_file=$expands_build_args_file labels_param=$labels_param sbom_layer=$sbom_layer writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag icm_compat=$icm_compat rpm_arch_filter=$rpm_arch_filter"
 
 if [ -n "$CACHI2_DIR" ] && { [ -f "$CACHI2_DIR/cachi2.env" ] || [ -f "$CACHI2_DIR/output/bom.json" ]; } &&
   [ "$icm_compat" = false ]; then
@@ -623,8 +628,10 @@ build=(build "${platform_flags[@]}" "${volume_mounts[@]}" "${buildah_args[@]}" "
   -f "$cf_copy" -t "$IMAGE" .)
 log "+ (cd $ctx_dir && $(printf '%q ' "$BUILDAH" "${bah_global[@]}" "${build[@]}"))"
 if [ "$HERMETIC" == "true" ]; then
-  # no network but loopback, like the task's `unshare --net` + `ip link set lo up`
-  (cd "$ctx_dir" && unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh \
+  # no network (but loopback, from 9816995e), like the task's `unshare --net` (+ `ip link set lo up`)
+  lo_up=:
+  [ "$loopback_up" = true ] && lo_up='ip link set lo up'
+  (cd "$ctx_dir" && unshare --net -- sh -c "$lo_up"' && exec "$@"' sh \
     "${bah_env[@]}" "$BUILDAH" "${bah_global[@]}" "${build[@]}") >&2
 else
   (cd "$ctx_dir" && bah "${build[@]}") >&2

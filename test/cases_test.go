@@ -269,6 +269,30 @@ var cases = []e2eCase{
 		params:       world.Params{"DOCKERFILE": "Containerfile", "REWRITE_TIMESTAMP": "false"},
 		reproducible: false,
 	},
+	{
+		// HERMETIC=true without prefetched content: a RUN step records the network it sees,
+		// which in the task was a namespace of its own with only loopback, up.
+		name:         "hermetic-network",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "HERMETIC": "true"},
+		reproducible: true,
+	},
+	{
+		// The same with buildah 1.41.5: its engine binary, and the build step image's buildah
+		// CLI (checkEngine), in the namespace.
+		name:         "hermetic-network-1.41.5",
+		testdata:     "hermetic-network",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "HERMETIC": "true"},
+		buildah:      "1.41.5",
+		reproducible: true,
+	},
+	{
+		name:         "kbc-hermetic-network",
+		testdata:     "hermetic-network",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "HERMETIC": "true"},
+		buildah:      "1.44.0",
+		kbc:          true,
+		reproducible: true,
+	},
 }
 
 func pushNewerCommit(ctx context.Context, w *world.World, name string) error {

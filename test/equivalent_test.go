@@ -126,6 +126,20 @@ func TestEquivalent(t *testing.T) {
 			flags: func(*testing.T, *world.World, world.Published) []string { return []string{"--storage-driver", "vfs"} },
 			exit:  1, want: []string{"rebuild: verify: different: ", "only by the layer the task committed after the build and time values"},
 		},
+		{
+			// Task 0.2 before 2024-10-23: a HERMETIC build's network namespace had its loopback
+			// down (9816995e brought it up); the image differs by the SBOM layer alone.
+			name: "task-0.2-hermetic-no-loopback", fixture: "hermetic-network",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "HERMETIC": "true", "ANNOTATIONS": nil, "ANNOTATIONS_FILE": nil,
+				"BUILD_TIMESTAMP": nil, "SOURCE_URL": nil, "STORAGE_DRIVER": "vfs"}),
+			task: world.TaskRun{Version: "0.2", Started: time.Date(2024, 10, 15, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			flags: func(*testing.T, *world.World, world.Published) []string { return []string{"--storage-driver", "vfs"} },
+			exit:  1, want: []string{"rebuild: build no network for its steps, as the task's `unshare --net`",
+				"rebuild: verify: different: ", "only by the layer the task committed after the build and time values"},
+			checkOut: func(t *testing.T, w *world.World, p world.Published, _ rebuildResult) {
+				wantNetworkSeen(t, p, "down")
+			},
+		},
 	} {
 		t.Run(c.name, func(t *testing.T) { runVerifyCase(t, w, c, epoch.AddDate(0, 3, i)) })
 	}

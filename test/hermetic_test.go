@@ -152,3 +152,24 @@ func TestHermeticArtifactGone(t *testing.T) {
 		t.Errorf("rebuild printed %s, podman pull printed %s", id, pub.ImageID)
 	}
 }
+
+// TestHermeticNetworkWorld checks what the hermetic-network case's RUN step saw in the
+// world's build: the loopback interface alone, up. The rebuild, identical to it in
+// TestRebuild/hermetic-network, saw the same; this host's network has more interfaces.
+func TestHermeticNetworkWorld(t *testing.T) {
+	w := requireWorld(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	i := slices.IndexFunc(cases, func(c e2eCase) bool { return c.name == "hermetic-network" })
+	pub := publish(ctx, t, w, cases[i], epoch.AddDate(0, 0, i)) // as TestRebuild publishes it
+	wantNetworkSeen(t, pub, "up")
+}
+
+// wantNetworkSeen checks the files hermetic-network's RUN step wrote in the published image:
+// the network interfaces it saw (lo alone) and whether loopback was up.
+func wantNetworkSeen(t *testing.T, pub world.Published, loopback string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	wantImageFiles(t, imageFiles(ctx, t, pub.Ref), map[string]string{"net-interfaces": "lo\n", "net-loopback": loopback + "\n"})
+}

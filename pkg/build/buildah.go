@@ -28,12 +28,19 @@ type Options struct {
 	// LogLevel is passed to an engine or a step image's buildah run as a process
 	// (--log-level); "" for theirs. In-process, logrus's global level applies.
 	LogLevel string
+	// Network is what the build's steps see of the network (isolate.go).
+	Network Network
 }
 
 // Run runs `buildah build` with the command line argv (flags, then the context folder) with
 // the buildah library and returns the image ID. Images are never pulled: the ones the build
 // starts from must be in the store under the names the Containerfile uses.
 func Run(ctx context.Context, argv []string, o Options) (string, error) {
+	return InProcess().Run(ctx, argv, o)
+}
+
+// runInProcess is Run in this process, with its network.
+func runInProcess(ctx context.Context, argv []string, o Options) (string, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}

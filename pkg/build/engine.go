@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sirupsen/logrus"
+	"go.podman.io/storage/pkg/reexec"
 	"golang.org/x/mod/semver"
 )
 
@@ -78,24 +80,28 @@ func Pick(engines []Engine, version string) (Engine, bool) {
 	return engines[i], true
 }
 
-// Run runs the build command line argv with the engine, as Run does in-process.
+// Run runs the build command line argv with the engine, as Run does in-process. A build
+// without network (o.Network) runs in a process of its own, in-process builds too.
 func (e Engine) Run(ctx context.Context, argv []string, o Options) (string, error) {
 	if e.Image != "" {
 		return e.runInImage(ctx, argv, o)
 	}
+	if e.Path == "" && !o.Network.Isolated {
+		return runInProcess(ctx, argv, o)
+	}
+	var cmd *exec.Cmd
 	if e.Path == "" {
-		return Run(ctx, argv, o)
+		if o.LogLevel == "" {
+			o.LogLevel = logrus.GetLevel().String()
+		}
+		cmd = reexec.CommandContext(ctx, append([]string{childBuildCommand}, engineArgs(argv, o)...)...)
+	} else {
+		if err := e.check(ctx); err != nil {
+			return "", err
+		}
+		cmd = exec.CommandContext(ctx, e.Path, engineArgs(argv, o)...)
 	}
-	if err := e.check(ctx); err != nil {
-		return "", err
-	}
-	args := []string{"--root", o.Store.GraphRoot(), "--runroot", o.Store.RunRoot(),
-		"--storage-driver", o.Store.GraphDriverName(), "--policy", o.PolicyPath, "--suffix", o.ContainerSuffix}
-	if o.LogLevel != "" {
-		args = append(args, "--log-level", o.LogLevel)
-	}
-	args = append(args, "--")
-	cmd := exec.CommandContext(ctx, e.Path, append(args, argv...)...)
+	isolate(cmd, o.Network)
 	// An interrupted engine stops its build and removes what it made, as Run does.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 30 * time.Second
@@ -110,6 +116,8 @@ func (e Engine) Run(ctx context.Context, argv []string, o Options) (string, erro
 	switch {
 	case errors.As(err, &ee) && ee.ExitCode() == 2:
 		return "", fmt.Errorf("%w: %s: %s", ErrBadArgs, e, lastLine(stderr.String()))
+	case errors.As(err, &ee) && ee.ExitCode() == 125:
+		return "", fmt.Errorf("%w: %s: %s", ErrBuild, e, lastLine(stderr.String()))
 	case err != nil:
 		return "", fmt.Errorf("%w: %s: %v: %s", ErrBuild, e, err, lastLine(stderr.String()))
 	}

@@ -158,6 +158,7 @@ func (e Engine) runChrooted(ctx context.Context, root, bin, work string, args []
 	child = append(append(child, bin), append(global, args...)...)
 	cmd := reexec.CommandContext(ctx, child...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	isolate(cmd, o.Network)
 	cmd.Env = []string{
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
 		"BUILDAH_ISOLATION=chroot", "TMPDIR=/var/tmp", "CONTAINERS_STORAGE_CONF=" + conf,

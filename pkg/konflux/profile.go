@@ -41,6 +41,8 @@ type rules interface {
 	writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, error)
 	// argv is the `buildah build` command line for the files the task wrote.
 	argv(p *Prepared, r Replay, f taskFiles) []string
+	// network is what that command saw of the network.
+	network(t Task) Network
 }
 
 // scriptTasks are the task bundles whose build step is the bash script (script.go): buildah
@@ -78,7 +80,7 @@ var profiles = []*Profile{
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: never, labelsParam: never, sbomLayerGone: never,
 			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
-			replayedFrom: since("2023-10-11T07:46:40Z"), icmInjection: never, rpmArchFilter: never},
+			replayedFrom: since("2023-10-11T07:46:40Z"), icmInjection: never, rpmArchFilter: never, loopbackUp: never},
 	},
 	{
 		// 0.2 (from 2024-07-19) and 0.3 (from 2025-01-06, a copy of 0.2 then), both removed by
@@ -97,7 +99,8 @@ var profiles = []*Profile{
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: since("2024-09-27T11:40:30Z"), labelsParam: since("2024-10-11T18:07:56Z"),
 			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
-			sbomLayerGone: since("2024-11-29T13:34:57Z"), icmInjection: never, rpmArchFilter: never},
+			sbomLayerGone: since("2024-11-29T13:34:57Z"), icmInjection: never, rpmArchFilter: never,
+			loopbackUp: since("2024-10-23T12:02:49Z")},
 	},
 	{
 		// 0.4 (2025-02-06 to 2025-09-16). Until b170025a (2025-04-11) an icm step ran after

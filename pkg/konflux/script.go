@@ -55,6 +55,9 @@ type script struct {
 	// content-sets.json into the context and appends its COPY lines (0.4 from efddcd82);
 	// before, it went elsewhere or into a layer of its own: such builds are refused.
 	icmInjection change
+	// loopbackUp: a HERMETIC build's network namespace (`unshare --net`) has its loopback
+	// interface up (`ip link set lo up`, 0.2 from 9816995e); before, and in 0.1, down.
+	loopbackUp change
 	// rpmArchFilter: the prefetched RPMs of the other architectures are removed from the
 	// copy before the build (0.8 from c67d0f6b).
 	rpmArchFilter change
@@ -210,6 +213,10 @@ func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFile
 		return f, writeNewFile(f.ignoreFile, data)
 	}
 	return f, nil
+}
+
+func (s script) network(t Task) Network {
+	return Network{Isolated: t.Hermetic, Loopback: t.Hermetic && s.loopbackUp.applies(t.Started)}
 }
 
 // argv is the script's `buildah build` command line, less what cannot change the image

@@ -56,6 +56,7 @@ const (
 	CodeProvenances    Code = "PLAN209" // several pipeline runs attest the image: the newest planned
 	CodeLocalBase      Code = "PLAN210" // a stage starts FROM a layout the build itself writes
 	CodeEmulated       Code = "PLAN211" // built for another platform, which this host emulates
+	CodeNoNetwork      Code = "PLAN212" // HERMETIC: built in a network namespace of its own
 )
 
 var severities = map[Code]Severity{}
@@ -70,7 +71,7 @@ func init() {
 		severities[c] = SeverityWarning
 	}
 	for _, c := range []Code{CodeOfflineSource, CodeBuildahUnknown, CodeNoPlatform, CodeMatrix,
-		CodeEpochSource, CodeEngine, CodeStepImage, CodeProvenances, CodeLocalBase, CodeEmulated} {
+		CodeEpochSource, CodeEngine, CodeStepImage, CodeProvenances, CodeLocalBase, CodeEmulated, CodeNoNetwork} {
 		severities[c] = SeverityInfo
 	}
 }

@@ -138,6 +138,13 @@ func (p *Plan) planTask(c konflux.Choice, commitTimestamp string, env Env, ev Ev
 			p.Prefetch.Packages = append(p.Prefetch.Packages, pkg.Type+":"+pkg.Path)
 		}
 	}
+	if n := b.Network(); n.Isolated {
+		lo := "its loopback interface down"
+		if n.Loopback {
+			lo = "its loopback interface up"
+		}
+		p.add(CodeNoNetwork, "HERMETIC: the task built in a network namespace of its own (`unshare --net`), %s: the rebuild builds in one too", lo)
+	}
 	if d := task.StorageDriver; d != "" && d != "overlay" {
 		p.add(CodeVFS, "STORAGE_DRIVER %s: the build's layers came from the %s driver, whose diffs can differ from overlay's where RUN changes earlier files: rebuild with --storage-driver %s (and a --storage of its own)", d, d, d)
 	}

@@ -135,7 +135,7 @@ func TestPlanTaskVersions(t *testing.T) {
 		{
 			file: "hermetic-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",
 			// No CACHI2_ARTIFACT recorded, and a gomod package, whose files are not checked.
-			findings: append([]Code{CodePrefetched, CodePrefetched}, append(offline, CodeNoPlatform)...), exit: ExitCannot,
+			findings: append([]Code{CodePrefetched, CodePrefetched}, append(offline, CodeNoPlatform, CodeNoNetwork)...), exit: ExitCannot,
 		},
 		{
 			file: "no-source-0.8.json", version: "0.8", profile: "buildah/0.8", epoch: "SOURCE_DATE_EPOCH", target: "linux/amd64",

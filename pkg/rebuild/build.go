@@ -44,8 +44,13 @@ func (in *Inputs) Build(ctx context.Context) (string, error) {
 		inv.Argv = append([]string{"--platform=" + platform}, inv.Argv...)
 	}
 	log.Phase("build", "building %s in %s with %s", filepath.Base(p.Containerfile), p.Task.Context, in.Engine)
+	network := build.Network(inv.Network)
+	if network.Isolated {
+		log.Phase("build", "%s for its steps, as the task's `unshare --net`", network)
+	}
 	suffix := newContainerSuffix()
-	id, err := in.Engine.Run(ctx, inv.Argv, build.Options{Store: in.store, PolicyPath: cfg.PolicyPath, Progress: log.Detail(), ContainerSuffix: suffix, LogLevel: log.LogLevel})
+	id, err := in.Engine.Run(ctx, inv.Argv, build.Options{Store: in.store, PolicyPath: cfg.PolicyPath, Progress: log.Detail(),
+		ContainerSuffix: suffix, LogLevel: log.LogLevel, Network: network})
 	if n := killStrays(); n > 0 {
 		log.Warn("ended %d process(es) the build left running", n)
 	}
