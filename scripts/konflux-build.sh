@@ -76,10 +76,17 @@
 #     document with a random serial number and the time: what makes the real one differ
 #     from run to run).
 #
-# Prefetched content (CACHI2_DIR), tasks 0.4 from efddcd82 (2025-08-18) to 0.9, as the task:
+# Prefetched content (CACHI2_DIR), tasks 0.2 from 403b7f5b (2024-09-27) to 0.9, as the task:
 #   - inject-icm-to-containerfile (konflux-ci/buildah-container, scripts/icm-injection-scripts/
-#     inject-icm.sh at 6b08fca4) when output/bom.json exists and SKIP_INJECTIONS=false:
-#     content-sets.json in the context, COPY lines appended to the Containerfile copy;
+#     inject-icm.sh at 6b08fca4) when output/bom.json exists and SKIP_INJECTIONS=false (0.4
+#     from b170025a, 2025-04-11): content-sets.json in the context, COPY lines appended to
+#     the Containerfile copy (-c from efddcd82, 2025-08-18; the blank lines around them from
+#     buildah-container f1552c9, in the image 0.4 pinned at aa9c09c1, 2025-04-16);
+#   - before that (0.2 from a7ed9f9f, 2024-12-20, 0.3, 0.4 until b170025a), the icm step:
+#     content-sets.json made from the prefetch SBOM, `buildah copy` onto a container of the
+#     built image (/root/buildinfo/content_manifests/ in 0.2 and 0.3, /usr/share/buildinfo/
+#     as icm-injection-scripts' inject-icm.sh from 4722982 in 0.4), the base image
+#     annotations, `buildah commit` (--squash with SQUASH): a layer of its own;
 #   - when cachi2.env exists: `cp -r` into this script's work dir (the task's /tmp/cachi2),
 #     `chmod -R go+rwX`, RPMs of other architectures removed (0.8 from c67d0f6b, 0.9),
 #     `--volume <copy>:/cachi2` first of the volumes, the task's multiline GNU sed that puts
@@ -90,10 +97,10 @@
 #     before 9816995e, 2024-10-23, and in 0.1).
 #   Where it differs from the task: the copy is $work/cachi2, not /tmp/cachi2 (the mount's
 #   source, not in the image); buildah runs as real root, not in the task's user namespace,
-#   so `chmod go+rwX` changes nothing buildah can see. Older tasks are refused with
-#   prefetched content: before efddcd82, inject-icm-to-containerfile wrote content-sets.json
-#   elsewhere (0.4 from b170025a), or the icm step committed it onto the built image (0.1 to
-#   0.3); and 0.1, and 0.2 before 403b7f5b, ran the sed on the checkout's Containerfile.
+#   so `chmod go+rwX` changes nothing buildah can see; the icm step's content-sets.json is
+#   inject-icm.sh's (0.2's own heredoc was indented, and read CycloneDX alone). Older tasks
+#   are refused with prefetched content: 0.1, and 0.2 before 403b7f5b, ran the sed on the
+#   checkout's Containerfile.
 set -euo pipefail
 
 log() { printf '%s\n' "$*" >&2; }
@@ -196,8 +203,16 @@ since 0.7 2025-11-26T01:17:45Z && created_always=true
 # 7f3d27d6, 0.8: --build-arg-file; before, the file's lines as --build-arg flags.
 build_arg_file_flag=false
 since 0.8 2026-02-16T16:22:27Z && build_arg_file_flag=true
-# efddcd82, 0.4: inject-icm-to-containerfile with -c (ICM_KEEP_COMPAT_LOCATION), which the
-# script replays; before, another content-sets.json (see the header): not replayed.
+# b170025a, 0.4: inject-icm-to-containerfile in the build step; before, the icm step
+# committed content-sets.json after the build (0.2 from a7ed9f9f, 0.3), or nothing did.
+icm_in_build=false
+since 0.4 2025-04-11T14:38:51Z && icm_in_build=true
+icm_step=false
+[ "$icm_in_build" = false ] && since 0.2 2024-12-20T20:32:34Z && icm_step=true
+# aa9c09c1, 0.4: the step image's inject-icm.sh puts blank lines around its COPY lines.
+icm_blank_lines=false
+since 0.4 2025-04-16T13:24:22Z && icm_blank_lines=true
+# efddcd82, 0.4: inject-icm-to-containerfile with -c (ICM_KEEP_COMPAT_LOCATION).
 icm_compat=false
 since 0.4 2025-08-18T07:33:44Z && icm_compat=true
 # c67d0f6b, 0.8: prefetched RPMs of other architectures removed.
@@ -207,10 +222,10 @@ since 0.8 2026-02-11T12:04:20Z && rpm_arch_filter=true
 # in 0.1), `unshare --net` alone left it down.
 loopback_up=false
 since 0.2 2024-10-23T12:02:49Z && loopback_up=true
-log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: loopback_up=$loopback_up containerfile_copy=$containerfile_copy expands_build_args_file=$expands_build_args_file labels_param=$labels_param sbom_layer=$sbom_layer writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag icm_compat=$icm_compat rpm_arch_filter=$rpm_arch_filter"
+log "task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: loopback_up=$loopback_up containerfile_copy=$containerfile_copy expands_build_args_file=$expands_build_args_file labels_param=$labels_param sbom_layer=$sbom_layer writes_labels_json=$writes_labels_json revision_label=$revision_label ignore_file_copy=$ignore_file_copy usr_share_buildinfo=$usr_share_buildinfo created_always=$created_always build_arg_file_flag=$build_arg_file_flag icm_in_build=$icm_in_build icm_step=$icm_step icm_blank_lines=$icm_blank_lines icm_compat=$icm_compat rpm_arch_filter=$rpm_arch_filter"
 
 if [ -n "$CACHI2_DIR" ] && { [ -f "$CACHI2_DIR/cachi2.env" ] || [ -f "$CACHI2_DIR/output/bom.json" ]; } &&
-  [ "$icm_compat" = false ]; then
+  [ "$containerfile_copy" = false ]; then
   die "prefetched content with task $TASK_VERSION${TASK_STARTED:+ started $TASK_STARTED}: not replayed (see the header)"
 fi
 
@@ -304,8 +319,26 @@ inject_icm() {
     compat=true
     shift
   fi
-  local containerfile=$1 prefetch_sbom=$2 icm_output_location=$3/content-sets.json content_set
+  local containerfile=$1 prefetch_sbom=$2
   [ -f "$prefetch_sbom" ] || return 0
+  write_content_sets "$prefetch_sbom" "$3/content-sets.json"
+  if [ "$icm_blank_lines" = false ]; then
+    echo "COPY content-sets.json /usr/share/buildinfo/content-sets.json" >>"$containerfile"
+    return 0
+  fi
+  {
+    echo
+    echo "COPY content-sets.json /usr/share/buildinfo/content-sets.json"
+    echo
+    if [ "$compat" = true ]; then
+      echo "COPY content-sets.json /root/buildinfo/content_manifests/content-sets.json"
+      echo
+    fi
+  } >>"$containerfile"
+}
+# write_content_sets PREFETCH_SBOM FILE: content-sets.json as inject-icm.sh writes it.
+write_content_sets() {
+  local prefetch_sbom=$1 icm_output_location=$2 content_set
   cat >"$icm_output_location" <<EOF
 {
     "metadata": {
@@ -335,19 +368,10 @@ EOF
       sort -u
   )"
   cat "$icm_output_location" >&2
-  {
-    echo
-    echo "COPY content-sets.json /usr/share/buildinfo/content-sets.json"
-    echo
-    if [ "$compat" = true ]; then
-      echo "COPY content-sets.json /root/buildinfo/content_manifests/content-sets.json"
-      echo
-    fi
-  } >>"$containerfile"
 }
-if [ -n "$CACHI2_DIR" ] && [ "$SKIP_INJECTIONS" = "false" ]; then
+if [ -n "$CACHI2_DIR" ] && [ "$SKIP_INJECTIONS" = "false" ] && [ "$icm_in_build" = true ]; then
   icm_opts=()
-  [ "$ICM_KEEP_COMPAT_LOCATION" = "true" ] && icm_opts+=(-c)
+  [ "$icm_compat" = true ] && [ "$ICM_KEEP_COMPAT_LOCATION" = "true" ] && icm_opts+=(-c)
   inject_icm "${icm_opts[@]}" "$cf_copy" "$CACHI2_DIR/output/bom.json" "$ctx_dir"
 fi
 
@@ -638,6 +662,24 @@ else
 fi
 
 iid=$(cat "$iidfile")
+
+# ---- 0.2 from a7ed9f9f, 0.3, 0.4 before b170025a: the icm step ----------------------------
+if [ "$icm_step" = true ] && [ -n "$CACHI2_DIR" ] && [ -f "$CACHI2_DIR/output/bom.json" ]; then
+  icm_dir=/root/buildinfo/content_manifests/
+  [ "$TASK_VERSION" = 0.4 ] && icm_dir=/usr/share/buildinfo/
+  base_name=$(bah inspect --format '{{ index .ImageAnnotations "org.opencontainers.image.base.name"}}' "$IMAGE" | cut -f1 -d'@')
+  base_digest=$(bah inspect --format '{{ index .ImageAnnotations "org.opencontainers.image.base.digest"}}' "$IMAGE")
+  container=$(bah from --pull-never "$IMAGE")
+  mkdir "$work/icm"
+  write_content_sets "$CACHI2_DIR/output/bom.json" "$work/icm/content-sets.json"
+  (cd "$work/icm" && bah copy "$container" content-sets.json "$icm_dir") >&2
+  bah config -a "org.opencontainers.image.base.name=$base_name" -a "org.opencontainers.image.base.digest=$base_digest" "$container" >&2
+  commit_args=()
+  [ "$SQUASH" == "true" ] && commit_args+=(--squash)
+  bah commit "${commit_args[@]}" --iidfile "$iidfile" "$container" "$IMAGE" >&2
+  bah rm "$container" >/dev/null
+  iid=$(cat "$iidfile")
+fi
 
 # ---- 0.1, and 0.2 before 5c353a29: inject-sbom-and-push ---------------------------------
 if [ "$sbom_layer" = true ]; then

@@ -113,7 +113,7 @@ func TestEquivalent(t *testing.T) {
 			exit: 1, want: []string{"rebuild: warning: the task's inject-sbom-and-push step committed the SBOM as a layer after the build",
 				"rebuild: verify: different: ", "only by the layer the task committed after the build and time values"},
 			checkOut: func(t *testing.T, w *world.World, p world.Published, _ rebuildResult) {
-				checkTaskLayer(t, filepath.Join(dir, "0.1.json"))
+				checkTaskLayer(t, filepath.Join(dir, "0.1.json"), "/root/buildinfo/content_manifests/sbom-cyclonedx.json", "/root/buildinfo/content_manifests/sbom-purl.json")
 			},
 		},
 		{
@@ -125,6 +125,31 @@ func TestEquivalent(t *testing.T) {
 			task: world.TaskRun{Version: "0.2", Started: time.Date(2024, 8, 20, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
 			flags: func(*testing.T, *world.World, world.Published) []string { return []string{"--storage-driver", "vfs"} },
 			exit:  1, want: []string{"rebuild: verify: different: ", "only by the layer the task committed after the build and time values"},
+		},
+		{
+			// Task 0.4 between b170025a (2025-04-11) and efddcd82 (2025-08-18), prefetched:
+			// inject-icm-to-containerfile appended the /usr/share/buildinfo COPY line alone.
+			name: "hermetic-task-0.4-icm", fixture: "hermetic-generic",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "SOURCE_URL": nil, "ICM_KEEP_COMPAT_LOCATION": nil,
+				"PREFETCH_INPUT": `{"type":"generic","path":"."}`, "HERMETIC": "true"}),
+			task: world.TaskRun{Version: "0.4", Started: time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			exit: 5, want: []string{"rebuild: verify: equivalent: ", "labels 1"},
+		},
+		{
+			// Task 0.3, prefetched: its icm step committed content-sets.json after the build.
+			name: "hermetic-task-0.3-icm-step", fixture: "hermetic-generic",
+			params: oldTask.Overlay(world.Params{"DOCKERFILE": "Containerfile", "SOURCE_URL": nil, "ANNOTATIONS": nil, "ANNOTATIONS_FILE": nil,
+				"BUILD_TIMESTAMP": nil, "STORAGE_DRIVER": "vfs", "ICM_KEEP_COMPAT_LOCATION": nil,
+				"PREFETCH_INPUT": `{"type":"generic","path":"."}`, "HERMETIC": "true"}),
+			task: world.TaskRun{Version: "0.3", Started: time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)}, buildah: "1.41.5",
+			flags: func(*testing.T, *world.World, world.Published) []string {
+				return []string{"--storage-driver", "vfs", "--report", filepath.Join(dir, "icm.json")}
+			},
+			exit: 1, want: []string{"rebuild: warning: the task's icm step committed content-sets.json as a layer after the build",
+				"rebuild: verify: different: ", "only by the layer the task committed after the build and time values"},
+			checkOut: func(t *testing.T, w *world.World, p world.Published, _ rebuildResult) {
+				checkTaskLayer(t, filepath.Join(dir, "icm.json"), "/root/buildinfo/content_manifests/content-sets.json")
+			},
 		},
 		{
 			// Task 0.2 before 2024-10-23: a HERMETIC build's network namespace had its loopback
@@ -196,9 +221,9 @@ func TestVFS(t *testing.T) {
 	}
 }
 
-// checkTaskLayer checks that the report at path set the task's SBOM layer aside, with its two
-// files, and proved the rest the published image but for time values.
-func checkTaskLayer(t *testing.T, path string) {
+// checkTaskLayer checks that the report at path set the layer the task committed aside, with
+// the files want, and proved the rest the published image but for time values.
+func checkTaskLayer(t *testing.T, path string, want ...string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -226,12 +251,12 @@ func checkTaskLayer(t *testing.T, path string) {
 			}
 		}
 	}
-	for _, want := range []string{"/root/buildinfo/content_manifests/sbom-cyclonedx.json", "/root/buildinfo/content_manifests/sbom-purl.json"} {
-		if !slices.Contains(files, want) {
-			t.Errorf("report: the layer set aside lists %v, not %s", files, want)
+	for _, w := range want {
+		if !slices.Contains(files, w) {
+			t.Errorf("report: the layer set aside lists %v, not %s", files, w)
 		}
 	}
 	if slices.Contains(rep.Causes, "added-or-missing") {
-		t.Errorf("report: causes %v: the SBOM files counted as added", rep.Causes)
+		t.Errorf("report: causes %v: the task layer's files counted as added", rep.Causes)
 	}
 }

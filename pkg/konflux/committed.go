@@ -27,6 +27,19 @@ var sbomLayer = Committed{
 	},
 }
 
+// icmLayer is what the icm step (0.2 from a7ed9f9f, 0.3, 0.4 until b170025a) committed for a
+// build with prefetched content: content-sets.json made from the prefetch SBOM, `buildah copy`
+// to /root/buildinfo/content_manifests/ (its script in 0.2 and 0.3) or /usr/share/buildinfo/
+// (icm-injection-scripts from 4722982), the base image annotations, `buildah commit` (with
+// --squash under SQUASH=true).
+var icmLayer = Committed{
+	Step: "icm", Holds: "content-sets.json",
+	Paths: []string{
+		"root/buildinfo/content_manifests/content-sets.json",
+		"usr/share/buildinfo/content-sets.json",
+	},
+}
+
 // String says what the task committed: "the task's inject-sbom-and-push step committed the
 // SBOM as a layer after the build".
 func (c *Committed) String() string {
@@ -39,10 +52,19 @@ func (b *Build) Committed() *Committed {
 		return nil
 	}
 	s, ok := b.Profile.rules.(script)
-	if !ok || s.sbomLayerGone.applies(b.Task.Started) {
+	if !ok {
 		return nil
 	}
-	c := sbomLayer
+	var c Committed
+	started := b.Task.Started
+	switch {
+	case !s.sbomLayerGone.applies(started):
+		c = sbomLayer
+	case b.Task.PrefetchInput != "" && s.icmStep.applies(started) && !s.icmInjection.applies(started):
+		c = icmLayer
+	default:
+		return nil
+	}
 	c.Squashed = b.Task.Squash
 	return &c
 }

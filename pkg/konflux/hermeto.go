@@ -205,8 +205,8 @@ func checkPrefetch(t Task, p *Profile) []string {
 		out = append(out, fmt.Sprintf("CACHI2_ARTIFACT %q is not oci:<repository>@sha256:<64 lowercase hex>", t.Cachi2Artifact))
 	}
 	if p != nil {
-		if s, ok := p.rules.(script); ok && !t.SkipInjections && !s.icmInjection.applies(t.Started) {
-			out = append(out, "PREFETCH_INPUT is set and the TaskRun started before 2025-08-18 (0.4's efddcd82): the content-sets.json of its prefetched content is not replayed")
+		if s, ok := p.rules.(script); ok && !s.containerfileCopy.applies(t.Started) {
+			out = append(out, "PREFETCH_INPUT is set: "+prefetchInPlace)
 		}
 	}
 	pkgs, err := ParsePrefetchInput(t.PrefetchInput)

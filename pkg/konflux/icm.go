@@ -19,9 +19,9 @@ const icmTemplate = "{\n    \"metadata\": {\n\t\"icm_version\": 1,\n\t\"icm_spec
 
 // writeICM does what inject-icm-to-containerfile does with the prefetch task's SBOM
 // (output/bom.json): content-sets.json into the context, and the lines it appends to the
-// Containerfile copy (returned), the /root/buildinfo one with ICM_KEEP_COMPAT_LOCATION.
-// Nothing when there is no such SBOM.
-func (p *Prepared) writeICM() (string, error) {
+// Containerfile copy (returned), the /root/buildinfo one with compat (its -c), each between
+// blank lines with blankLines. Nothing when there is no such SBOM.
+func (p *Prepared) writeICM(compat, blankLines bool) (string, error) {
 	bom, err := os.ReadFile(filepath.Join(p.Prefetched, "output", "bom.json"))
 	if os.IsNotExist(err) {
 		return "", nil
@@ -42,8 +42,11 @@ func (p *Prepared) writeICM() (string, error) {
 	if err := writeNewFile(filepath.Join(p.ContextDir, "content-sets.json"), data); err != nil {
 		return "", err
 	}
+	if !blankLines {
+		return "COPY content-sets.json /usr/share/buildinfo/content-sets.json\n", nil
+	}
 	lines := "\nCOPY content-sets.json /usr/share/buildinfo/content-sets.json\n\n"
-	if p.Task.ICMKeepCompatLocation {
+	if compat {
 		lines += "COPY content-sets.json /root/buildinfo/content_manifests/content-sets.json\n\n"
 	}
 	return lines, nil

@@ -80,7 +80,7 @@ var profiles = []*Profile{
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: never, labelsParam: never, sbomLayerGone: never,
 			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
-			replayedFrom: since("2023-10-11T07:46:40Z"), icmInjection: never, rpmArchFilter: never, loopbackUp: never},
+			replayedFrom: since("2023-10-11T07:46:40Z"), icmInjection: never, icmStep: never, rpmArchFilter: never, loopbackUp: never},
 	},
 	{
 		// 0.2 (from 2024-07-19) and 0.3 (from 2025-01-06, a copy of 0.2 then), both removed by
@@ -99,14 +99,15 @@ var profiles = []*Profile{
 			writesLabelsJSON: never, revisionLabel: never, ignoreFileCopy: never,
 			containerfileCopy: since("2024-09-27T11:40:30Z"), labelsParam: since("2024-10-11T18:07:56Z"),
 			remoteBuildArgs: since("2024-09-10T14:02:22Z"), sshQuoting: since("2025-04-11T10:29:24Z"),
-			sbomLayerGone: since("2024-11-29T13:34:57Z"), icmInjection: never, rpmArchFilter: never,
+			sbomLayerGone: since("2024-11-29T13:34:57Z"), icmInjection: never, icmStep: since("2024-12-20T20:32:34Z"), rpmArchFilter: never,
 			loopbackUp: since("2024-10-23T12:02:49Z")},
 	},
 	{
 		// 0.4 (2025-02-06 to 2025-09-16). Until b170025a (2025-04-11) an icm step ran after
 		// the build, committing a layer for prefetched builds alone (inject-icm.sh, from
-		// konflux-ci/buildah-container, exits without sbom-cachi2.json), which are refused
-		// anyway; ANNOTATIONS (2025-02-27) and ANNOTATIONS_FILE (2025-04-22) came as
+		// konflux-ci/build-tasks-dockerfiles' icm-injection-scripts, exits without
+		// sbom-cachi2.json: Build.Committed); then inject-icm-to-containerfile in the build
+		// step (icm*); ANNOTATIONS (2025-02-27) and ANNOTATIONS_FILE (2025-04-22) came as
 		// parameters. STORAGE_DRIVER was vfs by default until 091c45ee (2025-04-30): the
 		// rebuild warns when its store's driver is another. labels.json (/root/buildinfo/ alone),
 		// BUILD_TIMESTAMP, build-date with "Z" and the created label with a timestamp from
@@ -115,7 +116,8 @@ var profiles = []*Profile{
 		Name: "buildah/0.4", Tasks: scriptTasks, Versions: []string{"0.4"}, Formats: scriptFormats,
 		rules: script{createdAlways: never, buildArgFileFlag: never, usrShareBuildinfo: never,
 			writesLabelsJSON: since("2025-09-01T13:33:01Z"), revisionLabel: since("2025-09-15T05:31:07Z"), ignoreFileCopy: never,
-			sshQuoting: since("2025-04-11T10:29:24Z"), icmInjection: since("2025-08-18T07:33:44Z"), rpmArchFilter: never},
+			sshQuoting: since("2025-04-11T10:29:24Z"), icmInjection: since("2025-04-11T14:38:51Z"),
+			icmCompat: since("2025-08-18T07:33:44Z"), icmBlankLines: since("2025-04-16T13:24:22Z"), rpmArchFilter: never},
 	},
 	{
 		// 0.5 (2025-09-16 to 2025-10-13): labels.json to /root/buildinfo/ only, the created

@@ -52,9 +52,19 @@ type script struct {
 	// replayedFrom: the TaskRuns before it ran a script this profile does not replay.
 	replayedFrom change
 	// icmInjection: with prefetched content, inject-icm-to-containerfile writes
-	// content-sets.json into the context and appends its COPY lines (0.4 from efddcd82);
-	// before, it went elsewhere or into a layer of its own: such builds are refused.
+	// content-sets.json into the context and appends its COPY lines (0.4 from b170025a);
+	// before, the icm step committed it after the build (icmStep).
 	icmInjection change
+	// icmCompat: it is passed -c with ICM_KEEP_COMPAT_LOCATION (0.4 from efddcd82), which
+	// adds the /root/buildinfo/content_manifests COPY line; before, /usr/share/buildinfo alone.
+	icmCompat change
+	// icmBlankLines: its COPY line has a blank line before and after (buildah-container
+	// f1552c9, first in the image 0.4 pinned at aa9c09c1); before, the line alone.
+	icmBlankLines change
+	// icmStep: before icmInjection, a build with prefetched content got content-sets.json
+	// in a layer of its own, committed after the build (0.2 from a7ed9f9f, 0.3, 0.4 until
+	// b170025a): Build.Committed.
+	icmStep change
 	// loopbackUp: a HERMETIC build's network namespace (`unshare --net`) has its loopback
 	// interface up (`ip link set lo up`, 0.2 from 9816995e); before, and in 0.1, down.
 	loopbackUp change
@@ -62,6 +72,9 @@ type script struct {
 	// copy before the build (0.8 from c67d0f6b).
 	rpmArchFilter change
 }
+
+// prefetchInPlace is why a prefetched build of 0.1, or of 0.2 before 403b7f5b, is not replayed.
+const prefetchInPlace = "a build with prefetched content by a task whose sed edited the checkout's Containerfile in place (0.1, 0.2 before 2024-09-27): not replayed"
 
 // asRead is the task as the script read it: without the parameters its version did not pass on.
 func (s script) asRead(t Task) Task {
@@ -186,12 +199,14 @@ func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFile
 	if err := p.writeScriptPrefetch(dir, s.rpmArchFilter.applies(p.Task.Started), &f); err != nil {
 		return f, err
 	}
-	if f.cachi2 != "" && !p.Task.SkipInjections {
-		if !s.icmInjection.applies(p.Task.Started) {
-			return f, &Problem{KindPrefetched, "a build with prefetched content by a task before 2025-08-18 (0.4's efddcd82): its content-sets.json is not replayed"}
-		}
+	started := p.Task.Started
+	if f.cachi2 != "" && !s.containerfileCopy.applies(started) {
+		return f, &Problem{KindPrefetched, prefetchInPlace}
+	}
+	if f.cachi2 != "" && !p.Task.SkipInjections && s.icmInjection.applies(started) {
 		var err error
-		if f.icmLines, err = p.writeICM(); err != nil {
+		compat := s.icmCompat.applies(started) && p.Task.ICMKeepCompatLocation
+		if f.icmLines, err = p.writeICM(compat, s.icmBlankLines.applies(started)); err != nil {
 			return f, err
 		}
 	}
