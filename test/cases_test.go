@@ -249,6 +249,16 @@ var cases = []e2eCase{
 		reproducible: true,
 	},
 	{
+		// RPMs: konflux-build-cli merges the commit's and the prefetch's repository files
+		// over /etc/yum.repos.d.
+		name:         "kbc-hermetic-rpm",
+		testdata:     "hermetic-rpm",
+		params:       world.Params{"DOCKERFILE": "Containerfile", "PREFETCH_INPUT": `{"type":"rpm","path":"."}`, "HERMETIC": "true"},
+		buildah:      "1.44.0",
+		kbc:          true,
+		reproducible: true,
+	},
+	{
 		// Prefetch task 0.3.1 writes prefetch-env.json: konflux-build-cli with buildah 1.44.0
 		// passes PIP_FIND_LINKS and PIP_NO_INDEX as secret env mounts, the Containerfile untouched.
 		name:            "kbc-hermetic-pip-secrets",
