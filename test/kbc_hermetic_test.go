@@ -33,7 +33,7 @@ func TestKBCHermeticWorld(t *testing.T) {
 	w := requireWorld(t)
 	pip := map[string]string{
 		"opt/pip.env":      "PIP_FIND_LINKS=/cachi2/output/deps/pip\nPIP_NO_INDEX=true\n",
-		"opt/pip.list":     "tool.tar.gz\n",
+		"opt/pip.list":     "tool-d4141a05712150f8a3ea822517665c31719b678ae9ecc5366a47127262e800de.tar.gz\n",
 		"opt/tool/VERSION": "tool 1.0\n",
 	}
 	for _, tc := range []struct {

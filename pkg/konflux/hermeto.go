@@ -228,8 +228,8 @@ type LockedDownload struct {
 }
 
 // LockedDownloads lists, for a prefetch whose artifact is gone, what Hermeto downloaded, to
-// fetch it again. Only generic packages can be: where pip and rpm put a file, and the
-// metadata they generate beside it, are Hermeto's own.
+// fetch it again: generic packages' files, and pip packages' whose every requirement names
+// its URL. rpm ones cannot be: the repository metadata beside them is Hermeto's own.
 func LockedDownloads(sourceDir, input string) ([]LockedDownload, error) {
 	pkgs, err := ParsePrefetchInput(input)
 	if err != nil {
@@ -237,24 +237,34 @@ func LockedDownloads(sourceDir, input string) ([]LockedDownload, error) {
 	}
 	var out []LockedDownload
 	for _, p := range pkgs {
-		if p.Type != "generic" {
-			return nil, fmt.Errorf("%w: a %s package's files cannot be fetched again from their URLs (generic ones alone)", ErrCannotReplay, p.Type)
+		var downloads []LockedDownload
+		switch p.Type {
+		case "generic":
+			downloads, err = genericArtifacts(sourceDir, p)
+		case "pip":
+			downloads, err = pipURLDownloads(sourceDir, p)
+		default:
+			err = fmt.Errorf("%w: a %s package's files cannot be fetched again from their URLs (generic and pip ones alone)", ErrCannotReplay, p.Type)
 		}
-		artifacts, err := genericArtifacts(sourceDir, p)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, artifacts...)
+		out = append(out, downloads...)
 	}
 	return out, nil
 }
 
-// WriteGenericMetadata writes what Hermeto writes beside generic files: the env file (no
-// variables) and, standing in for the SBOM the artifact held, one that names no content set
-// (inject-icm-to-containerfile reads it; a generic purl has no repository_id).
-func WriteGenericMetadata(dir string) error {
+// WritePrefetchMetadata writes what Hermeto writes beside the files of the input's packages:
+// the env file (checkEnvFile's) and, standing in for the SBOM the artifact held, one that
+// names no content set (inject-icm-to-containerfile reads it; generic and pip purls have no
+// repository_id).
+func WritePrefetchMetadata(dir, input string) error {
+	pkgs, err := ParsePrefetchInput(input)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrBadTask, err)
+	}
 	for file, data := range map[string]string{
-		"cachi2.env":                "\n",
+		"cachi2.env":                hermetoEnvFile(pkgs),
 		"output/bom.json":           `{"bomFormat": "CycloneDX", "components": []}` + "\n",
 		"output/.build-config.json": `{"environment_variables": [], "project_files": []}`,
 	} {

@@ -119,35 +119,53 @@ func readLockFile(sourceDir string, p PrefetchPackage, name string) (string, []b
 // pipHash is a --hash option of a requirements file.
 var pipHash = regexp.MustCompile(`--hash[= ]sha256:([0-9a-fA-F]{64})`)
 
-// addPip reads the --hash values of the package's requirements files (requirements.txt and
-// requirements-build.txt, or those the input names): pip's hash-checking mode, which Hermeto
-// requires of every URL requirement, lists the digest of every distribution allowed.
+// addPip reads the --hash values of the package's requirements files: pip's hash-checking
+// mode, which Hermeto requires of every URL requirement, lists the digest of every
+// distribution allowed.
 func (l *prefetchLock) addPip(sourceDir string, p PrefetchPackage) error {
-	files := append(append([]string{}, p.RequirementsFiles...), p.RequirementsBuildFiles...)
-	if len(files) == 0 {
-		files = []string{"requirements.txt", "requirements-build.txt"}
+	files, err := pipRequirementsFiles(sourceDir, p)
+	if err != nil {
+		return err
 	}
-	found := false
-	for _, name := range files {
+	for _, f := range files {
+		for _, m := range pipHash.FindAllStringSubmatch(string(f.data), -1) {
+			l.pip["sha256:"+strings.ToLower(m[1])] = true
+		}
+		if len(l.pip) == 0 {
+			return fmt.Errorf("%w: %s has no --hash=sha256: its prefetched files cannot be checked", ErrCannotReplay, f.rel)
+		}
+	}
+	return nil
+}
+
+// lockFile is a lock file read: its path in the checkout and its content.
+type lockFile struct {
+	rel  string
+	data []byte
+}
+
+// pipRequirementsFiles reads the package's requirements files: requirements.txt and
+// requirements-build.txt (those present), or those the input names.
+func pipRequirementsFiles(sourceDir string, p PrefetchPackage) ([]lockFile, error) {
+	names := append(append([]string{}, p.RequirementsFiles...), p.RequirementsBuildFiles...)
+	if len(names) == 0 {
+		names = []string{"requirements.txt", "requirements-build.txt"}
+	}
+	var files []lockFile
+	for _, name := range names {
 		rel, data, err := readLockFile(sourceDir, p, name)
 		if err != nil {
 			if len(p.RequirementsFiles) == 0 && errors.Is(err, fs.ErrNotExist) {
 				continue // the defaults need not both exist
 			}
-			return err
+			return nil, err
 		}
-		found = true
-		for _, m := range pipHash.FindAllStringSubmatch(string(data), -1) {
-			l.pip["sha256:"+strings.ToLower(m[1])] = true
-		}
-		if len(l.pip) == 0 {
-			return fmt.Errorf("%w: %s has no --hash=sha256: its prefetched files cannot be checked", ErrCannotReplay, rel)
-		}
+		files = append(files, lockFile{rel, data})
 	}
-	if !found {
-		return fmt.Errorf("%w: no requirements file of the pip package at %s", ErrBadTask, p.Path)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: no requirements file of the pip package at %s", ErrBadTask, p.Path)
 	}
-	return nil
+	return files, nil
 }
 
 // addRPM reads rpms.lock.yaml: per architecture, the url, repoid and checksum of every
@@ -215,14 +233,18 @@ func checkEnvFile(file string, pkgs []PrefetchPackage) error {
 	if err != nil {
 		return fmt.Errorf("%w: the prefetched content has no cachi2.env: %w", ErrPrefetchMismatch, err)
 	}
-	want := "\n"
-	if slices.ContainsFunc(pkgs, func(p PrefetchPackage) bool { return p.Type == "pip" }) {
-		want = "export PIP_FIND_LINKS=" + Cachi2Mount + "/output/deps/pip\nexport PIP_NO_INDEX=true\n"
-	}
-	if string(data) != want {
+	if want := hermetoEnvFile(pkgs); string(data) != want {
 		return fmt.Errorf("%w: cachi2.env, which every RUN sources, is %q: Hermeto writes %q for %s", ErrPrefetchMismatch, data, want, typesOf(pkgs))
 	}
 	return nil
+}
+
+// hermetoEnvFile is the env file Hermeto's generate-env writes for the package managers.
+func hermetoEnvFile(pkgs []PrefetchPackage) string {
+	if slices.ContainsFunc(pkgs, func(p PrefetchPackage) bool { return p.Type == "pip" }) {
+		return "export PIP_FIND_LINKS=" + Cachi2Mount + "/output/deps/pip\nexport PIP_NO_INDEX=true\n"
+	}
+	return "\n"
 }
 
 func typesOf(pkgs []PrefetchPackage) string {

@@ -50,7 +50,7 @@ func (in *Inputs) prefetch(ctx context.Context) error {
 	return nil
 }
 
-// refetch plays Hermeto's generic package manager into dir: each locked file from its URL,
+// refetch plays Hermeto's generic and pip package managers into dir: each locked file from its URL,
 // checked against its checksum, and the metadata Hermeto writes beside them.
 func refetch(ctx context.Context, source, input, dir string, log *Log) error {
 	downloads, err := konflux.LockedDownloads(source, input)
@@ -66,6 +66,6 @@ func refetch(ctx context.Context, source, input, dir string, log *Log) error {
 			return err
 		}
 	}
-	log.Warn("the prefetch SBOM (output/bom.json) is a stand-in naming no content set, as generic files give none: a build that reads it differs")
-	return konflux.WriteGenericMetadata(dir)
+	log.Warn("the prefetch SBOM (output/bom.json) is a stand-in naming no content set, as generic and pip files give none: a build that reads it differs")
+	return konflux.WritePrefetchMetadata(dir, input)
 }

@@ -18,8 +18,10 @@ var pipURLRequirement = regexp.MustCompile(`^([A-Za-z0-9._-]+)\s*@\s*(\S+)\s+--h
 
 // prefetchPip plays Hermeto's pip package manager for the URL requirements of the package's
 // requirements.txt: each distribution downloaded into deps/pip and checked against its hash.
-// Where it may differ: Hermeto names a URL requirement's file after the project and the URL's
-// digest (UNCONFIRMED), here after the URL's last element; PyPI requirements are not played.
+// Each is named as Hermeto's _get_external_requirement_filepath names it (read at hermeto's
+// main, pip/main.py): a wheel by the URL's last element, unquoted, anything else
+// <canonical name>-<sha256 hex><extension>. Where it may differ: PyPI requirements are not
+// played.
 func prefetchPip(ctx context.Context, source string, p prefetchPackage, deps string) ([]any, error) {
 	rel, data, err := readPackageFile(source, p, "requirements.txt")
 	if err != nil {
@@ -42,7 +44,10 @@ func prefetchPip(ctx context.Context, source string, p prefetchPackage, deps str
 		if err != nil {
 			return nil, fmt.Errorf("prefetch: %s: %w", rel, err)
 		}
-		name := path.Base(u.Path)
+		name, err := pipURLFileName(m[1], m[3], u.Path)
+		if err != nil {
+			return nil, fmt.Errorf("prefetch: %s: %w", rel, err)
+		}
 		if err := download(ctx, m[2], m[3], filepath.Join(deps, name)); err != nil {
 			return nil, err
 		}
@@ -53,4 +58,24 @@ func prefetchPip(ctx context.Context, source string, p prefetchPackage, deps str
 		})
 	}
 	return components, nil
+}
+
+// sdistExtensions are the endings Hermeto recognizes, in the order it tries them
+// (SDIST_FILE_EXTENSIONS); ".whl" is a wheel's.
+var sdistExtensions = []string{".zip", ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.Z", ".tar"}
+
+// pipURLFileName is where Hermeto puts a URL requirement's download under deps/pip.
+func pipURLFileName(project, hash, urlPath string) (string, error) {
+	if strings.HasSuffix(urlPath, ".whl") {
+		return url.PathUnescape(path.Base(urlPath))
+	}
+	ext := ""
+	for _, e := range sdistExtensions {
+		if strings.HasSuffix(urlPath, e) {
+			ext = e
+			break
+		}
+	}
+	canonical := strings.ToLower(regexp.MustCompile(`[-_.]+`).ReplaceAllString(project, "-"))
+	return canonical + "-" + strings.TrimPrefix(hash, "sha256:") + ext, nil
 }
