@@ -663,39 +663,41 @@ fi
 
 iid=$(cat "$iidfile")
 
-# ---- 0.2 from a7ed9f9f, 0.3, 0.4 before b170025a: the icm step ----------------------------
-if [ "$icm_step" = true ] && [ -n "$CACHI2_DIR" ] && [ -f "$CACHI2_DIR/output/bom.json" ]; then
-  icm_dir=/root/buildinfo/content_manifests/
-  [ "$TASK_VERSION" = 0.4 ] && icm_dir=/usr/share/buildinfo/
+# ---- steps that commit onto the built image ----------------------------------------------
+# commit_task_layer CONTAINER: what the icm and inject-sbom-and-push steps do after copying
+# their files into a container of IMAGE: the base image annotations IMAGE has, `buildah
+# commit` back as IMAGE (--squash with SQUASH), the container removed.
+commit_task_layer() {
+  local container=$1 base_name base_digest
   base_name=$(bah inspect --format '{{ index .ImageAnnotations "org.opencontainers.image.base.name"}}' "$IMAGE" | cut -f1 -d'@')
   base_digest=$(bah inspect --format '{{ index .ImageAnnotations "org.opencontainers.image.base.digest"}}' "$IMAGE")
-  container=$(bah from --pull-never "$IMAGE")
-  mkdir "$work/icm"
-  write_content_sets "$CACHI2_DIR/output/bom.json" "$work/icm/content-sets.json"
-  (cd "$work/icm" && bah copy "$container" content-sets.json "$icm_dir") >&2
   bah config -a "org.opencontainers.image.base.name=$base_name" -a "org.opencontainers.image.base.digest=$base_digest" "$container" >&2
-  commit_args=()
+  local commit_args=()
   [ "$SQUASH" == "true" ] && commit_args+=(--squash)
   bah commit "${commit_args[@]}" --iidfile "$iidfile" "$container" "$IMAGE" >&2
   bah rm "$container" >/dev/null
   iid=$(cat "$iidfile")
+}
+
+# ---- 0.2 from a7ed9f9f, 0.3, 0.4 before b170025a: the icm step ----------------------------
+if [ "$icm_step" = true ] && [ -n "$CACHI2_DIR" ] && [ -f "$CACHI2_DIR/output/bom.json" ]; then
+  icm_dir=/root/buildinfo/content_manifests/
+  [ "$TASK_VERSION" = 0.4 ] && icm_dir=/usr/share/buildinfo/
+  container=$(bah from --pull-never "$IMAGE")
+  mkdir "$work/icm"
+  write_content_sets "$CACHI2_DIR/output/bom.json" "$work/icm/content-sets.json"
+  (cd "$work/icm" && bah copy "$container" content-sets.json "$icm_dir") >&2
+  commit_task_layer "$container"
 fi
 
 # ---- 0.1, and 0.2 before 5c353a29: inject-sbom-and-push ---------------------------------
 if [ "$sbom_layer" = true ]; then
-  base_name=$(bah inspect --format '{{ index .ImageAnnotations "org.opencontainers.image.base.name"}}' "$IMAGE" | cut -f1 -d'@')
-  base_digest=$(bah inspect --format '{{ index .ImageAnnotations "org.opencontainers.image.base.digest"}}' "$IMAGE")
   container=$(bah from --pull-never "$IMAGE")
   # A stand-in for the SBOM syft and the task's scripts made: what differs from run to run.
   printf '{"bomFormat":"CycloneDX","specVersion":"1.5","serialNumber":"urn:uuid:%s","metadata":{"timestamp":"%s"},"components":[]}\n' \
     "$(cat /proc/sys/kernel/random/uuid)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/sbom-cyclonedx.json"
   printf '{"image_contents":{"dependencies":[]}}\n' >"$work/sbom-purl.json"
   (cd "$work" && bah copy "$container" sbom-cyclonedx.json sbom-purl.json /root/buildinfo/content_manifests/) >&2
-  bah config -a "org.opencontainers.image.base.name=$base_name" -a "org.opencontainers.image.base.digest=$base_digest" "$container" >&2
-  commit_args=()
-  [ "$SQUASH" == "true" ] && commit_args+=(--squash)
-  bah commit "${commit_args[@]}" --iidfile "$iidfile" "$container" "$IMAGE" >&2
-  bah rm "$container" >/dev/null
-  iid=$(cat "$iidfile")
+  commit_task_layer "$container"
 fi
 echo "${iid#sha256:}"

@@ -117,12 +117,6 @@ func (kbc) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFiles, er
 }
 
 // argv is konflux-build-cli's `buildah build` command line for the task's flags, less what
-// network: konflux-build-cli runs a HERMETIC build under `unshare --net` and brings the
-// loopback interface up (its `internal in-user-namespace --loopback-up`).
-func (k kbc) network(t Task) Network {
-	return Network{Isolated: t.Hermetic, Loopback: t.Hermetic}
-}
-
 // cannot change the image (tags, secrets, TLS) and plus what running here needs.
 func (k kbc) argv(p *Prepared, r Replay, f taskFiles) []string {
 	t := p.Task

@@ -171,3 +171,6 @@ func copyFile(from, to string) error {
 	}
 	return out.Close()
 }
+
+// prefetchInPlace is why a prefetched build of 0.1, or of 0.2 before 403b7f5b, is not replayed.
+const prefetchInPlace = "a build with prefetched content by a task whose sed edited the checkout's Containerfile in place (0.1, 0.2 before 2024-09-27): not replayed"

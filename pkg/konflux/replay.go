@@ -47,14 +47,6 @@ func (b *Build) Replay(in ReplayInput) (Replay, error) {
 	return b.Profile.rules.replay(b.Task, in)
 }
 
-// Network is what the task's `buildah build` saw of the network.
-func (b *Build) Network() Network {
-	if b.Profile == nil {
-		return Network{}
-	}
-	return b.Profile.rules.network(b.Task)
-}
-
 // Invocation is the buildah command line the task ran, with the files it wrote for it.
 type Invocation struct {
 	Argv       []string
@@ -69,12 +61,6 @@ func (inv *Invocation) Close() error {
 		return nil
 	}
 	return os.RemoveAll(inv.dir)
-}
-
-// Network is what the task's `buildah build` saw of the network.
-type Network struct {
-	Isolated bool // a network namespace of its own: HERMETIC's `unshare --net`
-	Loopback bool // its loopback interface up
 }
 
 // taskFiles are the files the task wrote before it called buildah.

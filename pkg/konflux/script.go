@@ -73,9 +73,6 @@ type script struct {
 	rpmArchFilter change
 }
 
-// prefetchInPlace is why a prefetched build of 0.1, or of 0.2 before 403b7f5b, is not replayed.
-const prefetchInPlace = "a build with prefetched content by a task whose sed edited the checkout's Containerfile in place (0.1, 0.2 before 2024-09-27): not replayed"
-
 // asRead is the task as the script read it: without the parameters its version did not pass on.
 func (s script) asRead(t Task) Task {
 	if !s.labelsParam.applies(t.Started) {
@@ -228,10 +225,6 @@ func (s script) writeFiles(p *Prepared, labelsJSON []byte, dir string) (taskFile
 		return f, writeNewFile(f.ignoreFile, data)
 	}
 	return f, nil
-}
-
-func (s script) network(t Task) Network {
-	return Network{Isolated: t.Hermetic, Loopback: t.Hermetic && s.loopbackUp.applies(t.Started)}
 }
 
 // argv is the script's `buildah build` command line, less what cannot change the image
