@@ -121,7 +121,7 @@ func (e Engine) Run(ctx context.Context, argv []string, o Options) (string, erro
 	case err != nil:
 		return "", fmt.Errorf("%w: %s: %v: %s", ErrBuild, e, err, lastLine(stderr.String()))
 	}
-	return strings.TrimSpace(stdout.String()), nil
+	return lastLine(stdout.String()), nil // the ID is the last line, whatever the build printed before
 }
 
 // check makes sure the binary is the buildah version its name says.
