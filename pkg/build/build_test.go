@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newStore(t *testing.T) storage.Store {
+func newStore(t testing.TB) storage.Store {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("building needs root")
@@ -41,7 +41,7 @@ func newStore(t *testing.T) storage.Store {
 	return store
 }
 
-func writePolicy(t *testing.T) string {
+func writePolicy(t testing.TB) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "policy.json")
 	if err := os.WriteFile(p, []byte(`{"default":[{"type":"insecureAcceptAnything"}]}`), 0o644); err != nil {
@@ -50,7 +50,7 @@ func writePolicy(t *testing.T) string {
 	return p
 }
 
-func writeTree(t *testing.T, files map[string]string) string {
+func writeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -122,6 +122,18 @@ func replay(t *testing.T, src string, params map[string]string, store storage.St
 // replayTask runs the build of the Konflux task at version with the recorded parameters.
 func replayTask(t *testing.T, version, src string, params map[string]string, arrays map[string][]string, store storage.Store, policy string, now time.Time) string {
 	t.Helper()
+	inv := invokeTask(t, version, src, params, arrays, now)
+	id, err := build.Run(context.Background(), inv.Argv, build.Options{Store: store, PolicyPath: policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// invokeTask writes what the Konflux task at version writes for its build, with the recorded
+// parameters, and returns the command line; it is removed when the test ends.
+func invokeTask(t testing.TB, version, src string, params map[string]string, arrays map[string][]string, now time.Time) *konflux.Invocation {
+	t.Helper()
 	rec := &provenance.Task{
 		Name: "build-container", Params: provenance.Params{},
 		Bundle:       "registry.example/task-buildah-oci-ta:" + version + "@sha256:" + strings.Repeat("6", 64),
@@ -145,12 +157,8 @@ func replayTask(t *testing.T, version, src string, params map[string]string, arr
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer inv.Close()
-	id, err := build.Run(context.Background(), inv.Argv, build.Options{Store: store, PolicyPath: policy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
+	t.Cleanup(func() { _ = inv.Close() })
+	return inv
 }
 
 // TestKonfluxBuildCLIGroundTruth builds what konflux-build-cli's own integration test
