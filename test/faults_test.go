@@ -21,6 +21,9 @@ import (
 // at once and on full or read-only storage.
 var (
 	sleepCase = e2eCase{name: "faults-sleep", params: world.Params{"DOCKERFILE": "Containerfile"}, reproducible: true}
+	// The same, HERMETIC: the build runs in a child process in a network namespace of its own.
+	sleepHermeticCase = e2eCase{name: "faults-sleep-hermetic", testdata: "faults-sleep",
+		params: world.Params{"DOCKERFILE": "Containerfile", "HERMETIC": "true"}, reproducible: true}
 	quickCase = e2eCase{name: "faults-quick", params: world.Params{"DOCKERFILE": "Containerfile"}, reproducible: true}
 )
 
@@ -91,19 +94,25 @@ func faultDirs(t *testing.T, w *world.World) (world.Store, string) {
 	return s, work
 }
 
-// TestInterrupt stops a rebuild with SIGINT in its RUN step, then checks that it exits 4
-// saying so, leaves no temporary files, build containers or mounts, and that the next
-// rebuild into the same store works.
+// TestInterrupt stops a rebuild with SIGINT, then SIGTERM, in its RUN step (and a HERMETIC
+// one, whose build is a child process, with SIGTERM), then checks that it exits 4 saying so,
+// leaves no temporary files, build containers or mounts, and that the next rebuild into the
+// same store works.
 func TestInterrupt(t *testing.T) {
 	w := faultWorld(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sleepy := faultPublish(ctx, t, w, sleepCase, 1)
 	quick := faultPublish(ctx, t, w, quickCase, 2)
+	hermetic := faultPublish(ctx, t, w, sleepHermeticCase, 3)
 	s, work := faultDirs(t, w)
 
-	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
-		cmd := faultRebuildCmd(ctx, w, sleepy.Attestation, s, work)
+	for _, run := range []struct {
+		pub world.Published
+		sig os.Signal
+	}{{sleepy, os.Interrupt}, {sleepy, syscall.SIGTERM}, {hermetic, syscall.SIGTERM}} {
+		sig := run.sig
+		cmd := faultRebuildCmd(ctx, w, run.pub.Attestation, s, work)
 		stderr, took, code := interruptAt(t, cmd, sleepStarted, sig)
 		t.Logf("%v: exited %d, %s after the signal: %s", sig, code, took.Round(time.Millisecond), faultLastLine(stderr))
 		if code != 4 {

@@ -116,7 +116,7 @@ func (e Engine) Run(ctx context.Context, argv []string, o Options) (string, erro
 	switch {
 	case errors.As(err, &ee) && ee.ExitCode() == 2:
 		return "", fmt.Errorf("%w: %s: %s", ErrBadArgs, e, lastLine(stderr.String()))
-	case errors.As(err, &ee) && ee.ExitCode() == 125:
+	case errors.As(err, &ee) && (ee.ExitCode() == 4 || ee.ExitCode() == 125): // it said why
 		return "", fmt.Errorf("%w: %s: %s", ErrBuild, e, lastLine(stderr.String()))
 	case err != nil:
 		return "", fmt.Errorf("%w: %s: %v: %s", ErrBuild, e, err, lastLine(stderr.String()))

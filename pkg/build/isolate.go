@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -130,11 +131,13 @@ func childBuild() {
 	id, err := childBuildRun(ctx, os.Args[1:], os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "rebuild: %v\n", err)
+		// The parent names the failure (ErrBuild, ErrBadArgs) from the exit code.
+		code, msg := 4, strings.TrimPrefix(err.Error(), ErrBuild.Error()+": ")
 		if errors.Is(err, ErrBadArgs) {
-			os.Exit(2)
+			code, msg = 2, strings.TrimPrefix(err.Error(), ErrBadArgs.Error()+": ")
 		}
-		os.Exit(4)
+		fmt.Fprintln(os.Stderr, msg)
+		os.Exit(code)
 	}
 	fmt.Println(id)
 	os.Exit(0)
