@@ -32,18 +32,32 @@ func TestHermeticWorld(t *testing.T) {
 	checkPrefetchArtifact(ctx, t, w, pub, "")
 	checkPrefetchPredicate(t, w, pub)
 
-	files := imageFiles(ctx, t, pub.Ref)
+	want := hermeticGenericFiles(t)
+	want["usr/share/buildinfo/content-sets.json"] = icmNoContentSets
+	want["root/buildinfo/content_manifests/content-sets.json"] = icmNoContentSets
+	wantHermeticImage(t, imageFiles(ctx, t, pub.Ref), want)
+}
+
+// hermeticGenericFiles are the files hermetic-generic's RUN and COPY steps make of the
+// prefetched content.
+func hermeticGenericFiles(t *testing.T) map[string]string {
+	t.Helper()
 	notes := strings.ReplaceAll("note: "+strings.TrimSuffix(fixtureFile(t, "notes.txt"), "\n"), "\n", "\nnote: ") + "\n"
-	wantImageFiles(t, files, map[string]string{
-		"opt/tool/VERSION":                      "tool 1.0\n",
-		"opt/greeting.txt":                      fixtureFile(t, "greeting.txt"),
-		"opt/hello.out":                         "hello from the prefetched tool\n",
-		"opt/notes.txt":                         notes,
-		"opt/prefetched.list":                   "./docs/notes.txt\n./greeting.txt\n./tool.tar.gz\n",
-		"etc/app.conf":                          "greeting=/opt/greeting.txt\n",
-		"usr/share/buildinfo/content-sets.json": icmNoContentSets,
-		"root/buildinfo/content_manifests/content-sets.json": icmNoContentSets,
-	})
+	return map[string]string{
+		"opt/tool/VERSION":    "tool 1.0\n",
+		"opt/greeting.txt":    fixtureFile(t, "greeting.txt"),
+		"opt/hello.out":       "hello from the prefetched tool\n",
+		"opt/notes.txt":       notes,
+		"opt/prefetched.list": "./docs/notes.txt\n./greeting.txt\n./tool.tar.gz\n",
+		"etc/app.conf":        "greeting=/opt/greeting.txt\n",
+	}
+}
+
+// wantHermeticImage checks the files of a hermetic build's image: want among them, and nothing
+// under /cachi2, which is a volume, not image content.
+func wantHermeticImage(t *testing.T, files, want map[string]string) {
+	t.Helper()
+	wantImageFiles(t, files, want)
 	for path := range files {
 		if strings.HasPrefix(path, "cachi2/") {
 			t.Errorf("world: the image holds /%s: the prefetched content is a volume, not image content", path)

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
 	"github.com/rebuild-project/rebuild/test/world"
 )
 
@@ -50,28 +47,14 @@ func TestKBCHermeticWorld(t *testing.T) {
 			defer cancel()
 			i := slices.IndexFunc(cases, func(c e2eCase) bool { return c.name == tc.name })
 			pub := publish(ctx, t, w, cases[i], epoch.AddDate(0, 0, i)) // as TestRebuild publishes it
-			files := imageFiles(ctx, t, pub.Ref)
 			want := tc.files
 			if want == nil {
-				notes := strings.ReplaceAll("note: "+strings.TrimSuffix(fixtureFile(t, "notes.txt"), "\n"), "\n", "\nnote: ") + "\n"
-				want = map[string]string{
-					"opt/tool/VERSION":    "tool 1.0\n",
-					"opt/greeting.txt":    fixtureFile(t, "greeting.txt"),
-					"opt/hello.out":       "hello from the prefetched tool\n",
-					"opt/notes.txt":       notes,
-					"opt/prefetched.list": "./docs/notes.txt\n./greeting.txt\n./tool.tar.gz\n",
-					"etc/app.conf":        "greeting=/opt/greeting.txt\n",
-					// konflux-build-cli's, from the prefetch SBOM (include-legacy-buildinfo-path: both)
-					"usr/share/buildinfo/content-sets.json": kbcNoContentSets,
-					"root/buildinfo/content-sets.json":      kbcNoContentSets,
-				}
+				want = hermeticGenericFiles(t)
+				// konflux-build-cli's, from the prefetch SBOM (include-legacy-buildinfo-path: both)
+				want["usr/share/buildinfo/content-sets.json"] = kbcNoContentSets
+				want["root/buildinfo/content-sets.json"] = kbcNoContentSets
 			}
-			wantImageFiles(t, files, want)
-			for path := range files {
-				if strings.HasPrefix(path, "cachi2/") {
-					t.Errorf("world: the image holds /%s: the prefetched content is a volume, not image content", path)
-				}
-			}
+			wantHermeticImage(t, imageFiles(ctx, t, pub.Ref), want)
 			artifact := artifactFiles(ctx, t, w, pub.Prefetch.Artifact)
 			if got, ok := artifact["./prefetch-env.json"]; got != tc.envJSON || ok != (tc.envJSON != "") {
 				t.Errorf("world: CACHI2_ARTIFACT's prefetch-env.json = %q (present %v), want %q", got, ok, tc.envJSON)
@@ -142,15 +125,7 @@ func artifactFiles(ctx context.Context, t *testing.T, w *world.World, uri string
 // imageHistory is the created_by of each history entry of the image ref (repo@digest).
 func imageHistory(ctx context.Context, t *testing.T, ref string) []string {
 	t.Helper()
-	d, err := name.NewDigest(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := remote.Image(d, remote.WithContext(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
+	cf, err := remoteImage(ctx, t, ref).ConfigFile()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -166,6 +167,18 @@ func checkPrefetchPredicate(t *testing.T, w *world.World, pub world.Published) {
 // path without the leading slash.
 func imageFiles(ctx context.Context, t *testing.T, ref string) map[string]string {
 	t.Helper()
+	rc := mutate.Extract(remoteImage(ctx, t, ref))
+	defer rc.Close()
+	files := map[string]string{}
+	for name, data := range tarRegularFiles(t, rc) {
+		files[strings.TrimPrefix(strings.TrimPrefix(name, "./"), "/")] = data
+	}
+	return files
+}
+
+// remoteImage is the image ref (repo@digest) in the world's registry.
+func remoteImage(ctx context.Context, t *testing.T, ref string) v1.Image {
+	t.Helper()
 	d, err := name.NewDigest(ref, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
@@ -174,13 +187,7 @@ func imageFiles(ctx context.Context, t *testing.T, ref string) map[string]string
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	files := map[string]string{}
-	for name, data := range tarRegularFiles(t, rc) {
-		files[strings.TrimPrefix(strings.TrimPrefix(name, "./"), "/")] = data
-	}
-	return files
+	return img
 }
 
 // tarRegularFiles reads a tar stream: the content of its regular files, by entry name.

@@ -68,19 +68,12 @@ func (w *World) PublishPlatforms(ctx context.Context, b MultiBuild) (pub MultiPu
 	if b.KBC || b.Params.String("PREFETCH_INPUT") != "" || len(b.Platforms) == 0 {
 		return pub, fmt.Errorf("publishing %s: the world's multi-platform pipeline runs task 0.8's script, without prefetch, for one or more platforms", b.Name)
 	}
-	dir, err := w.TempDir("publish-" + b.Name + "-")
+	r, err := w.checkOut(ctx, b.Build)
 	if err != nil {
 		return pub, err
 	}
-	defer RemoveAll(dir)
-	gitURL := w.GitURL(b.Name)
-	source := filepath.Join(dir, "source")
-	timestamp, err := w.Clone(ctx, gitURL, b.Commit, source)
-	if err != nil {
-		return pub, err
-	}
-	repo := w.Registry + "/" + b.Name
-	image := repo + ":" + b.Commit
+	defer RemoveAll(r.dir)
+	dir, gitURL, timestamp, repo, image := r.dir, r.gitURL, r.timestamp, r.repo, r.image
 	common := w.buildParams(b.Build, image, timestamp)
 	run := Run{
 		GitURL: gitURL, Commit: b.Commit, CommitTimestamp: timestamp, CloneParams: b.CloneParams,

@@ -56,21 +56,34 @@ type Published struct {
 	Prefetch    *Prefetched // the prefetch task's run, nil without PREFETCH_INPUT
 }
 
-// Publish does what Konflux does for b and returns the result.
-func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error) {
+// checkout is where a pipeline run of b starts: a folder of its own (removed by the caller), the
+// clone task's checkout of b's commit in it, and the repository and tag it pushes to.
+type checkout struct {
+	dir, gitURL, source, timestamp, repo, image string
+}
+
+func (w *World) checkOut(ctx context.Context, b Build) (checkout, error) {
 	dir, err := w.TempDir("publish-" + b.Name + "-")
 	if err != nil {
-		return pub, err
+		return checkout{}, err
 	}
-	defer RemoveAll(dir)
-	gitURL := w.GitURL(b.Name)
-	source := filepath.Join(dir, "source")
-	timestamp, err := w.Clone(ctx, gitURL, b.Commit, source)
+	r := checkout{dir: dir, gitURL: w.GitURL(b.Name), source: filepath.Join(dir, "source"), repo: w.Registry + "/" + b.Name}
+	r.image = r.repo + ":" + b.Commit
+	if r.timestamp, err = w.Clone(ctx, r.gitURL, b.Commit, r.source); err != nil {
+		RemoveAll(dir)
+		return checkout{}, err
+	}
+	return r, nil
+}
+
+// Publish does what Konflux does for b and returns the result.
+func (w *World) Publish(ctx context.Context, b Build) (pub Published, err error) {
+	r, err := w.checkOut(ctx, b)
 	if err != nil {
 		return pub, err
 	}
-	repo := w.Registry + "/" + b.Name
-	image := repo + ":" + b.Commit
+	defer RemoveAll(r.dir)
+	dir, gitURL, source, timestamp, image := r.dir, r.gitURL, r.source, r.timestamp, r.image
 	pub.Params = w.buildParams(b, image, timestamp)
 	if input := pub.Params.String("PREFETCH_INPUT"); input != "" {
 		// The pipeline gives the prefetch task the clone's SOURCE_ARTIFACT and the build task
