@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"os"
@@ -108,15 +107,7 @@ func checkPrefetchArtifact(ctx context.Context, t *testing.T, w *world.World, pu
 // checkPrefetchPredicate checks what the provenance records of the prefetch.
 func checkPrefetchPredicate(t *testing.T, w *world.World, pub world.Published) {
 	t.Helper()
-	line, _, _ := bytes.Cut(pub.Attestation, []byte("\n"))
-	var env struct{ Payload string }
-	if err := json.Unmarshal(line, &env); err != nil {
-		t.Fatal(err)
-	}
-	payload, err := base64.StdEncoding.DecodeString(env.Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
+	payload := []byte(attestationPayload(t, pub.Attestation))
 	type task struct {
 		Name       string
 		After      []string
