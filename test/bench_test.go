@@ -1,6 +1,7 @@
 package test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -111,9 +112,9 @@ func repository(ref string) string {
 	return ref
 }
 
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
+// median is the middle value of xs (the upper one of an even count).
+func median[T cmp.Ordered](xs []T) T {
+	s := slices.Sorted(slices.Values(xs))
 	return s[len(s)/2]
 }
 

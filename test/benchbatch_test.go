@@ -1,6 +1,7 @@
 package test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -11,16 +12,23 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rebuild-project/rebuild/test/world"
 )
 
 // TestBenchmarkBatch measures the throughput of rebuild verify over the e2e world's images:
 // one after another in separate processes (the baseline), then as one batch with --jobs 1, 2
-// and 4, each on a fresh store, and prints images per minute, the ratios to the baseline and
-// the peak RSS of the largest process. It runs only with REBUILD_BENCH_BATCH=1
-// (scripts/bench-batch.sh). Target: --jobs 2 at least 1.6x the baseline.
+// and 4, each on a fresh store, in REBUILD_BENCH_ROUNDS rounds (default 3) so that the
+// baseline runs beside each batch, and prints images per minute, the ratios to the round's
+// baseline with their medians, and the peak RSS of the largest process. It runs only with
+// REBUILD_BENCH_BATCH=1 (scripts/bench-batch.sh). Target: --jobs 2 at least 1.6x the baseline.
 func TestBenchmarkBatch(t *testing.T) {
 	if os.Getenv("REBUILD_BENCH_BATCH") != "1" {
 		t.Skip("set REBUILD_BENCH_BATCH=1 (scripts/bench-batch.sh) to run the benchmark")
+	}
+	rounds, err := strconv.Atoi(cmp.Or(os.Getenv("REBUILD_BENCH_ROUNDS"), "3"))
+	if err != nil || rounds < 1 {
+		t.Fatalf("REBUILD_BENCH_ROUNDS=%q: want a number of rounds", os.Getenv("REBUILD_BENCH_ROUNDS"))
 	}
 	w := requireWorld(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
@@ -33,55 +41,101 @@ func TestBenchmarkBatch(t *testing.T) {
 		}
 		refs = append(refs, publish(ctx, t, w, c, epoch.AddDate(0, 10, i)).Ref)
 	}
-	run := func(args ...string) (time.Duration, int64, float64) {
-		s, err := w.NewStore("bench-batch-")
-		if err != nil {
-			t.Fatal(err)
+	b := batchBench{t: t, ctx: ctx, w: w, refs: refs}
+	ratios := map[string][]float64{}
+	report := fmt.Sprintf("%d images, %d rounds\n", len(refs), rounds)
+	for round := 1; round <= rounds; round++ {
+		seq := b.sequential()
+		report += fmt.Sprintf("round %d: sequential (separate processes): %s, %.1f images/min, peak RSS %d MiB, CPU %s (%.2f cores busy; the machine %.2f of %d)\n",
+			round, seq.took.Round(time.Millisecond), b.perMin(seq.took), seq.rss/1024, seq.cpu.Round(time.Millisecond), float64(seq.cpu)/float64(seq.took), seq.busy, runtime.NumCPU())
+		for _, jobs := range []string{"1", "2", "4"} {
+			r := b.batch(jobs)
+			ratio := float64(seq.took) / float64(r.took)
+			ratios[jobs] = append(ratios[jobs], ratio)
+			report += fmt.Sprintf("round %d: batch --jobs %s: %s, %.1f images/min, ratio %.2f to sequential, peak RSS %d MiB, the machine %.2f of %d cores busy\n",
+				round, jobs, r.took.Round(time.Millisecond), b.perMin(r.took), ratio, r.rss/1024, r.busy, runtime.NumCPU())
 		}
-		defer s.Remove()
-		argv := append([]string{"verify", "--storage", s.Root, "--runroot", s.RunRoot, "--policy", w.Policy, "--key", w.PubKey, "-q"}, args...)
-		cmd := exec.CommandContext(ctx, rebuildBin, argv...)
-		cmd.Env = w.Env()
-		before := machineCPU(t)
-		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		took := time.Since(start)
-		if err != nil {
-			t.Fatalf("rebuild %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 3000))
-		}
-		return took, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, machineCPU(t).busySince(before)
 	}
-	var seq, seqCPU time.Duration
-	var seqRSS int64
-	s, err := w.NewStore("bench-seq-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Remove()
-	seqBefore := machineCPU(t)
-	for _, ref := range refs { // the baseline: one process after another on one store
-		cmd := exec.CommandContext(ctx, rebuildBin, "verify", "--storage", s.Root, "--runroot", s.RunRoot, "--policy", w.Policy, "--key", w.PubKey, "-q", ref)
-		cmd.Env = w.Env()
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("rebuild verify %s: %v\n%s", ref, err, tail(string(out), 3000))
-		}
-		seq += time.Since(start)
-		seqCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		seqRSS = max(seqRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
-	}
-	seqMachine := machineCPU(t).busySince(seqBefore)
-	perMin := func(d time.Duration) float64 { return float64(len(refs)) / d.Minutes() }
-	report := fmt.Sprintf("%d images\nsequential (separate processes): %s, %.1f images/min, peak RSS %d MiB, CPU %s (%.2f cores busy; the machine %.2f of %d)\n",
-		len(refs), seq.Round(time.Millisecond), perMin(seq), seqRSS/1024, seqCPU.Round(time.Millisecond), float64(seqCPU)/float64(seq), seqMachine, runtime.NumCPU())
 	for _, jobs := range []string{"1", "2", "4"} {
-		d, rss, busy := run(append([]string{"--jobs", jobs}, refs...)...)
-		report += fmt.Sprintf("batch --jobs %s: %s, %.1f images/min, ratio %.2f to sequential, peak RSS %d MiB, the machine %.2f of %d cores busy\n",
-			jobs, d.Round(time.Millisecond), perMin(d), float64(seq)/float64(d), rss/1024, busy, runtime.NumCPU())
+		report += fmt.Sprintf("median batch --jobs %s: ratio %.2f to sequential (rounds: %s)\n", jobs, median(ratios[jobs]), floats(ratios[jobs]))
 	}
 	report += "target: --jobs 2 at least 1.6x the sequential throughput\n"
 	fmt.Fprint(os.Stderr, report)
 	t.Log("\n" + report)
+}
+
+// batchBench runs the benchmark's commands on the world's published images.
+type batchBench struct {
+	t    *testing.T
+	ctx  context.Context
+	w    *world.World
+	refs []string
+}
+
+// benchRun is how one run went: its time, the CPU of its processes, the peak RSS of the
+// largest (KiB) and how many of the machine's cores were busy.
+type benchRun struct {
+	took, cpu time.Duration
+	rss       int64
+	busy      float64
+}
+
+func (b batchBench) perMin(d time.Duration) float64 { return float64(len(b.refs)) / d.Minutes() }
+
+// verify runs rebuild verify with args on store s.
+func (b batchBench) verify(s world.Store, args ...string) benchRun {
+	b.t.Helper()
+	argv := append([]string{"verify", "--storage", s.Root, "--runroot", s.RunRoot, "--policy", b.w.Policy, "--key", b.w.PubKey, "-q"}, args...)
+	cmd := exec.CommandContext(b.ctx, rebuildBin, argv...)
+	cmd.Env = b.w.Env()
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.t.Fatalf("rebuild %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 3000))
+	}
+	return benchRun{took: time.Since(start), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
+		rss: cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss}
+}
+
+// sequential is the baseline: one process after another on one fresh store.
+func (b batchBench) sequential() benchRun {
+	s := b.store()
+	defer s.Remove()
+	before := machineCPU(b.t)
+	var all benchRun
+	for _, ref := range b.refs {
+		r := b.verify(s, ref)
+		all.took += r.took
+		all.cpu += r.cpu
+		all.rss = max(all.rss, r.rss)
+	}
+	all.busy = machineCPU(b.t).busySince(before)
+	return all
+}
+
+// batch is one rebuild verify --jobs over every image, on a fresh store.
+func (b batchBench) batch(jobs string) benchRun {
+	s := b.store()
+	defer s.Remove()
+	before := machineCPU(b.t)
+	r := b.verify(s, append([]string{"--jobs", jobs}, b.refs...)...)
+	r.busy = machineCPU(b.t).busySince(before)
+	return r
+}
+
+func (b batchBench) store() world.Store {
+	s, err := b.w.NewStore("bench-batch-")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return s
+}
+
+func floats(xs []float64) string {
+	var out []string
+	for _, x := range xs {
+		out = append(out, fmt.Sprintf("%.2f", x))
+	}
+	return strings.Join(out, " ")
 }
 
 // cpuTimes are the machine's CPU times so far (/proc/stat's first line, in clock ticks).

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
 )
 
 // batchOptions are the flags of `rebuild verify` that only a batch has.
@@ -96,7 +97,15 @@ func runBatch(ctx context.Context, cmd *pflag.FlagSet, c config, b batchOptions,
 	defer os.RemoveAll(tmp)
 	common := childFlags(cmd, c)
 	results := make([]batchResult, len(images))
-	sem := make(chan struct{}, max(b.jobs, 1))
+	jobs := max(b.jobs, 1)
+	groups := cpuGroups(jobs)
+	slots := make(chan int, jobs) // a job's slot picks its CPUs
+	for j := range jobs {
+		slots <- j
+	}
+	if groups != nil {
+		c.log(stderr).Phase("batch", "%d images, %d at once, each on CPUs of its own (%s)", len(images), jobs, cpuList(groups))
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	done := 0
@@ -104,9 +113,13 @@ func runBatch(ctx context.Context, cmd *pflag.FlagSet, c config, b batchOptions,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			r := verifyOne(ctx, common, c, image, i, tmp)
+			slot := <-slots
+			defer func() { slots <- slot }()
+			var cpus *unix.CPUSet
+			if groups != nil {
+				cpus = groups[slot%len(groups)]
+			}
+			r := verifyOne(ctx, common, c, image, i, tmp, cpus)
 			mu.Lock()
 			defer mu.Unlock()
 			done++
@@ -138,7 +151,7 @@ func runBatch(ctx context.Context, cmd *pflag.FlagSet, c config, b batchOptions,
 }
 
 // verifyOne runs `rebuild verify` on one image and reads how it ended.
-func verifyOne(ctx context.Context, common []string, c config, image string, i int, tmp string) batchResult {
+func verifyOne(ctx context.Context, common []string, c config, image string, i int, tmp string, cpus *unix.CPUSet) batchResult {
 	r := batchResult{Image: image}
 	report := filepath.Join(tmp, fmt.Sprintf("%d.json", i))
 	args := append([]string{"verify"}, common...)
@@ -155,7 +168,9 @@ func verifyOne(ctx context.Context, common []string, c config, image string, i i
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
-	err = cmd.Run()
+	if err = startOn(cmd, cpus); err == nil {
+		err = cmd.Wait()
+	}
 	r.Seconds = time.Since(start).Seconds()
 	r.Exit = cmd.ProcessState.ExitCode()
 	if err != nil && r.Exit < 0 {
