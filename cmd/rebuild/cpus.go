@@ -14,10 +14,11 @@ import (
 // adjacent CPUs, as even as they can be. Nil when there is nothing to divide (one job, one
 // CPU, or the affinity cannot be read): the jobs then run where the kernel puts them.
 //
-// A rebuild is mostly buildah's helper processes (a copier or chroot re-execution for each
-// file operation, dozens per image), and starting processes is what scales worst: on a
-// virtual machine of 2 CPUs, two rebuilds free to run anywhere did 1.3x the work of one in
-// the same time, two each on its own CPU 1.6x (scripts/bench-batch.sh).
+// A rebuild's CPU goes mostly to buildah's helper processes (a copier or chroot re-execution
+// for each file operation, about 40 an image), and starting processes is what scales worst
+// where wakeups and page faults cross CPUs: on a virtual machine of 2 CPUs, a batch of
+// --jobs 2 free to run anywhere took 1.2x the time of one with each job on its own CPU, and
+// 1.2x its CPU (farm-bench, 6 images).
 func cpuGroups(jobs int) []*unix.CPUSet {
 	var all unix.CPUSet
 	if jobs < 2 || unix.SchedGetaffinity(0, &all) != nil {
