@@ -28,12 +28,7 @@ func cpuGroups(jobs int) []*unix.CPUSet {
 }
 
 func splitCPUs(all unix.CPUSet, jobs int) []*unix.CPUSet {
-	var cpus []int
-	for c := range len(all) * 64 {
-		if all.IsSet(c) {
-			cpus = append(cpus, c)
-		}
-	}
+	cpus := cpusIn(&all)
 	n := min(jobs, len(cpus))
 	if n < 2 {
 		return nil
@@ -64,25 +59,34 @@ func startOn(cmd *exec.Cmd, set *unix.CPUSet) error {
 	return <-started
 }
 
+// cpusIn lists the CPUs of set, lowest first.
+func cpusIn(set *unix.CPUSet) []int {
+	var cpus []int
+	for c := range len(set) * 64 {
+		if set.IsSet(c) {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus
+}
+
 // cpuList names each group's CPUs as the kernel's lists do: "0; 1" or "0-3; 4-7,12".
 func cpuList(groups []*unix.CPUSet) string {
 	var out []string
 	for _, g := range groups {
 		var ranges []string
-		for c := 0; c < len(g)*64; c++ {
-			if !g.IsSet(c) {
-				continue
+		cpus := cpusIn(g)
+		for i := 0; i < len(cpus); {
+			j := i // cpus[i..j] are consecutive
+			for j+1 < len(cpus) && cpus[j+1] == cpus[j]+1 {
+				j++
 			}
-			last := c
-			for last+1 < len(g)*64 && g.IsSet(last+1) {
-				last++
-			}
-			if last == c {
-				ranges = append(ranges, strconv.Itoa(c))
+			if j == i {
+				ranges = append(ranges, strconv.Itoa(cpus[i]))
 			} else {
-				ranges = append(ranges, fmt.Sprintf("%d-%d", c, last))
+				ranges = append(ranges, fmt.Sprintf("%d-%d", cpus[i], cpus[j]))
 			}
-			c = last
+			i = j + 1
 		}
 		out = append(out, strings.Join(ranges, ","))
 	}
