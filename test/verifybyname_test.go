@@ -116,9 +116,9 @@ func checkVSALevels(t *testing.T, path string) {
 	}
 }
 
-// TestVerifyBatch: rebuild verify over several images (arguments, a Konflux Snapshot), two at
-// once on one store: a line as each ends, "ID IMAGE" on stdout, one report for all, and an
-// image with no attestation gets "error" while the others go on.
+// TestVerifyBatch: rebuild verify over several images (arguments two at once, a Konflux
+// Snapshot one at a time) on one store: a line as each ends, "ID IMAGE" on stdout, one report
+// for all, and an image with no attestation gets "error" while the others go on.
 func TestVerifyBatch(t *testing.T) {
 	w := requireWorld(t)
 	if rebuildBin == "" {
@@ -172,12 +172,21 @@ func TestVerifyBatch(t *testing.T) {
 	if err := os.WriteFile(snapshot, []byte(snap), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res2, err := runSubcommand(ctx, w, nil, "verify", "--key", w.PubKey, "--jobs", "2", "--snapshot", snapshot)
+	res2, err := runSubcommand(ctx, w, nil, "verify", "--key", w.PubKey, "--jobs", "1", "--snapshot", snapshot)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res2.store.Remove()
 	if res2.exit != 0 || strings.Count(res2.stdout, "\n") != 2 {
 		t.Errorf("snapshot batch exited %d, stdout %q; stderr:\n%s", res2.exit, res2.stdout, tail(res2.stderr, 4000))
+	}
+	// One at a time, the images start, and so end, in the snapshot's order; unpinned.
+	for _, want := range []string{"[1/2] " + a.Ref + ": identical (", "[2/2] " + b.Ref + ": identical ("} {
+		if !strings.Contains(res2.stderr, want) {
+			t.Errorf("snapshot batch: stderr lacks %q:\n%s", want, tail(res2.stderr, 4000))
+		}
+	}
+	if strings.Contains(res2.stderr, "CPUs of its own") {
+		t.Errorf("snapshot batch with --jobs 1 says it pins:\n%s", tail(res2.stderr, 4000))
 	}
 }

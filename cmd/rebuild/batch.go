@@ -110,10 +110,10 @@ func runBatch(ctx context.Context, cmd *pflag.FlagSet, c config, b batchOptions,
 	var wg sync.WaitGroup
 	done := 0
 	for i, image := range images {
+		slot := <-slots // here, not in the goroutine: the images start in their order
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			slot := <-slots
 			defer func() { slots <- slot }()
 			var cpus *unix.CPUSet
 			if groups != nil {
