@@ -21,8 +21,8 @@ and its Rekor logged (sigstore bundles only; checked offline), checks that their
 then rebuilds it and compares, as rebuild --verify does. stdout is the rebuilt image ID.
 
 Several images (arguments, --images-from, --snapshot) are a batch: each is verified in a run
-of its own, --jobs at a time on the one store and each on CPUs of its own, a line on stderr as
-each ends, a table at the end, stdout "ID IMAGE" a line, --report one JSON for all, --attest
+of its own, started in the order given, --jobs at a time on the one store and each on CPUs of
+its own, a line on stderr as each ends, a table at the end, stdout "ID IMAGE" a line, --report one JSON for all, --attest
 one summary per image (--attest-out with -N before .json). An image that fails gets the
 verdict "error"; the others go on.
 
