@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spawnScaling measures how process starts scale on this machine, for scale beside the batch's
-// ratios: a rebuild of the e2e world's images starts about 44 processes each (buildah's
+// spawnScaling measures how process starts scale on this machine, to be read beside the
+// batch's ratios: a rebuild of the e2e world's images starts about 44 processes each (buildah's
 // re-executed helpers), and that part of a batch runs in parallel no better than process
 // starts do. It runs n starts of /bin/true (fork, exec, exit) in one loop, then in two loops at
 // once, each on a CPU of its own (as a batch's two jobs are), and says how many starts a second

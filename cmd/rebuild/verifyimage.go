@@ -22,9 +22,9 @@ then rebuilds it and compares, as rebuild --verify does. stdout is the rebuilt i
 
 Several images (arguments, --images-from, --snapshot) are a batch: each is verified in a run
 of its own, started in the order given, --jobs at a time on the one store and each on CPUs of
-its own, a line on stderr as each ends, a table at the end, stdout "ID IMAGE" a line, --report one JSON for all, --attest
-one summary per image (--attest-out with -N before .json). An image that fails gets the
-verdict "error"; the others go on.
+its own, a line on stderr as each ends, a table at the end, stdout "ID IMAGE" a line,
+--report one JSON for all, --attest one summary per image (--attest-out with -N before
+.json). An image that fails gets the verdict "error"; the others go on.
 
 Exit codes: as rebuild's (0 identical, 1 different, 2 bad input, 3 unavailable: no
 attestation attached, a registry not reached; 4 build failed, 5 equivalent). A batch: 0 when
